@@ -1,0 +1,101 @@
+# ptctl: port triggering for Linux routers, as an eBPF datapath.
+#   make            build ptctl (BPF objects and skeleton embedded)
+#   make test       unit tests (BPF_PROG_TEST_RUN), CLI tests, end-to-end netns tests
+#   make bench      per-packet cost of the programs against empty programs
+#   make demo       a router in network namespaces, triggered and timed out
+#   make install    PREFIX=/usr/local DESTDIR=
+# Targets that run things (test, bench, demo) need root; `make deps` installs
+# the Debian packages they use.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD := build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD)
+LDLIBS += $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror
+
+BPF_HDRS := $(wildcard bpf/*.h) include/ptctl.h vmlinux/vmlinux.h
+BPF_PROGS := xdp_ingress tc_ingress tc_egress
+BPF_OBJS := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
+# Everything but main(): linked into ptctl and into the unit tests.
+LIB_OBJS := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+
+UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/test_%,$(wildcard tests/unit/test_*.c))
+UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
+
+.PHONY: all deps test unit cli e2e bench demo install clean
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/ptctl
+
+deps:
+	@scripts/install-deps.sh
+
+vmlinux/vmlinux.h:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests:
+	@mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# One object for all programs: the linker merges the (weak) maps they share.
+$(BUILD)/ptctl.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) include/ptctl.h $(BUILD)/ptctl.skel.h | $(BUILD)/user
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/ptctl: $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_HELPERS) $(wildcard tests/unit/*.h) $(LIB_OBJS) \
+		$(BUILD)/ptctl.skel.h | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Iuser -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/bench: tests/bench/bench.c $(UNIT_HELPERS) $(LIB_OBJS) $(BUILD)/ptctl.skel.h \
+		$(BUILD)/bench_empty.skel.h
+	$(CC) $(CFLAGS) -Iuser -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDLIBS) -o $@
+
+$(BUILD)/bench_empty.bpf.o: tests/bench/bench_empty.bpf.c vmlinux/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+unit: $(UNIT_TESTS)
+	@tests/run-unit.sh $(UNIT_TESTS)
+
+cli: $(BUILD)/ptctl
+	@tests/cli/run.sh
+
+e2e: $(BUILD)/ptctl
+	@tests/e2e/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@tests/run-all.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bench
+	@$(BUILD)/bench
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+install: $(BUILD)/ptctl
+	install -D -m 0755 $(BUILD)/ptctl $(DESTDIR)$(PREFIX)/sbin/ptctl
+
+clean:
+	rm -rf $(BUILD) vmlinux/vmlinux.h

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps of the datapath, pinned by name under /sys/fs/bpf/ptctl/<ifname>/.
+ * Each program's object includes this header; the maps are __weak so the
+ * BPF linker merges them into one set in ptctl.bpf.o.
+ */
+#ifndef PT_MAPS_H
+#define PT_MAPS_H
+
+#include "../include/ptctl.h"
+
+#define PT_MAP(_type, _key, _value, _max, _name)          \
+	struct {                                            \
+		__uint(type, _type);                        \
+		__uint(max_entries, _max);                  \
+		__type(key, _key);                          \
+		__type(value, _value);                      \
+		__uint(pinning, LIBBPF_PIN_BY_NAME);        \
+	} _name SEC(".maps") __weak
+
+PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_config, 1, pt_config);
+PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_rule, PT_MAX_RULES, pt_rules);
+PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_trig_slot, PT_PORT_KEYS, pt_trig_idx);
+PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, __u32, PT_PORT_KEYS, pt_open_idx);
+/* Headroom over PT_MAX_RULES: the LRU may evict early when nearly full. */
+PT_MAP(BPF_MAP_TYPE_LRU_HASH, __u32, struct pt_active, 4 * PT_MAX_RULES, pt_active);
+PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_rule_stats, PT_MAX_RULES, pt_rule_stats);
+PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_stats, 1, pt_stats);
+
+#endif /* PT_MAPS_H */

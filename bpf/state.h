@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Rule state shared by the programs: which host holds a rule, whether it is
+ * still live, and how a trigger claims, refreshes or conflicts with it.
+ * All lookups are direct (array index or hash key): no scan over rules.
+ */
+#ifndef PT_STATE_H
+#define PT_STATE_H
+
+#include "maps.h"
+
+#define NSEC_PER_SEC 1000000000ull
+/* Refresh last_ns at most this often: saves a shared cache-line write per packet. */
+#define PT_REFRESH_NS (NSEC_PER_SEC / 64)
+
+static __always_inline void *pt_lookup0(void *map)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(map, &zero);
+}
+
+static __always_inline struct pt_rule *pt_rule_get(__u32 rid)
+{
+	struct pt_rule *r = bpf_map_lookup_elem(&pt_rules, &rid);
+
+	return r && (r->flags & PT_RULE_USED) ? r : NULL;
+}
+
+static __always_inline struct pt_rule_stats *pt_rule_stats_get(__u32 rid)
+{
+	return bpf_map_lookup_elem(&pt_rule_stats, &rid);
+}
+
+/* The rule id owning (proto_idx, port) as an open port, or -1. */
+static __always_inline int pt_open_owner(__u8 proto_idx, __be16 port)
+{
+	__u32 key = pt_port_key(proto_idx, bpf_ntohs(port));
+	__u32 *id = bpf_map_lookup_elem(&pt_open_idx, &key);
+
+	return id && *id ? (int)(*id - 1) : -1;
+}
+
+static __always_inline bool pt_expired(const struct pt_active *a,
+				       const struct pt_rule *r, __u64 now)
+{
+	return now - a->last_ns >= (__u64)r->timeout_s * NSEC_PER_SEC;
+}
+
+/* The holder entry of the rule's current definition, live or not. */
+static __always_inline struct pt_active *pt_holder(__u32 rid, const struct pt_rule *r)
+{
+	struct pt_active *a = bpf_map_lookup_elem(&pt_active, &rid);
+
+	return a && a->gen == r->gen ? a : NULL;
+}
+
+/* The holder entry if the rule is enabled and active now, else NULL. */
+static __always_inline struct pt_active *pt_live(__u32 rid, const struct pt_rule *r,
+						 __u64 now)
+{
+	struct pt_active *a;
+
+	if (!(r->flags & PT_RULE_ENABLED))
+		return NULL;
+	a = pt_holder(rid, r);
+	return a && !pt_expired(a, r, now) ? a : NULL;
+}
+
+static __always_inline void pt_touch(struct pt_active *a, __u64 now)
+{
+	if (now - a->last_ns > PT_REFRESH_NS)
+		a->last_ns = now;
+}
+
+static __always_inline bool pt_allowed(const struct pt_rule *r, __u32 host)
+{
+	__u32 i, n = r->n_allow;
+
+	if (!n)
+		return true;
+	for (i = 0; i < PT_MAX_ALLOW && i < n; i++)
+		if ((host & r->allow[i].mask) == r->allow[i].addr)
+			return true;
+	return false;
+}
+
+/*
+ * A trigger packet from host for rule rid: take the rule if it is free
+ * (never held, expired, or redefined since) or the policy is newest-wins,
+ * refresh it if host already holds it, else count a conflict.
+ */
+static __always_inline void pt_claim(__u32 rid, const struct pt_rule *r, __u32 host,
+				     __u64 now)
+{
+	struct pt_rule_stats *rs = pt_rule_stats_get(rid);
+	struct pt_active *a = bpf_map_lookup_elem(&pt_active, &rid);
+	__u32 old;
+
+	if (!rs)
+		return;
+	if (!a) {
+		struct pt_active fresh = {
+			.holder = host, .gen = r->gen, .last_ns = now, .since_ns = now,
+		};
+
+		/* NOEXIST: if another CPU created it first, its holder stands. */
+		if (!bpf_map_update_elem(&pt_active, &rid, &fresh, BPF_NOEXIST))
+			rs->activations++;
+		rs->triggers++;
+		return;
+	}
+	old = a->holder;
+	if (old == host && a->gen == r->gen) {
+		pt_touch(a, now);
+		rs->triggers++;
+		return;
+	}
+	if (a->gen == r->gen && !pt_expired(a, r, now) && !(r->flags & PT_RULE_NEWEST)) {
+		rs->conflicts++;
+		return;
+	}
+	/* Take it over; on a race with another taker, the first one wins. */
+	if (__sync_val_compare_and_swap(&a->holder, old, host) != old)
+		return;
+	a->gen = r->gen;
+	a->last_ns = now;
+	a->since_ns = now;
+	rs->activations++;
+	rs->triggers++;
+}
+
+#endif /* PT_STATE_H */

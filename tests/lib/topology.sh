@@ -1,0 +1,106 @@
+# shellcheck shell=bash
+# A home router in network namespaces, shared by the demo and the e2e tests.
+#
+#   H1 192.168.77.10 ─┐                                 ┌─ W 198.51.100.2
+#   H2 192.168.77.11 ─┴─ br-lan 192.168.77.1 [R] wan0 198.51.100.1
+#
+# R forwards, masquerades LAN traffic leaving wan0 (nftables) and runs a
+# stateful firewall as home routers do: forward policy drop, established
+# accepted, LAN -> WAN accepted, input from the WAN dropped, plus the one
+# rule README tells operators to add for triggered traffic (by mark).
+# Only TEST-NET and 192.168.x addresses; nothing routes out of the namespaces.
+#
+# Use: source it, call topo_up, then run commands with in_h1/in_h2/in_r/in_w.
+# topo_down runs on EXIT (trap set by topo_up).
+
+PT_NS=${PT_NS:-pt$$}
+NS_H1=$PT_NS-h1 NS_H2=$PT_NS-h2 NS_R=$PT_NS-r NS_W=$PT_NS-w
+H1=192.168.77.10 H2=192.168.77.11 R_LAN=192.168.77.1
+R_WAN=198.51.100.1 W=198.51.100.2
+PTCTL=${PTCTL:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/ptctl}
+PT_MARK_RULE='meta mark & 0xffff0000 == 0x70740000'
+
+in_h1() { ip netns exec "$NS_H1" "$@"; }
+in_h2() { ip netns exec "$NS_H2" "$@"; }
+in_r() { ip netns exec "$NS_R" "$@"; }
+in_w() { ip netns exec "$NS_W" "$@"; }
+
+# The router's bpffs: `ip netns exec` remounts /sys in a throw-away mount
+# namespace, so a bpffs mounted there dies with the command. One instance
+# under /run, bind-mounted as /sys/fs/bpf for each command, keeps the pins
+# and stays apart from the host's.
+R_BPFFS=/run/$PT_NS-bpffs
+in_r_bpf() { ip netns exec "$NS_R" sh -c 'mount --bind "$0" /sys/fs/bpf && exec "$@"' "$R_BPFFS" "$@"; }
+ptctl_r() { in_r_bpf "$PTCTL" "$@"; }
+
+topo_down() {
+	local ns
+	for ns in "$NS_H1" "$NS_H2" "$NS_R" "$NS_W"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	umount "$R_BPFFS" 2>/dev/null && rmdir "$R_BPFFS"
+	return 0
+}
+
+topo_firewall() {
+	in_r nft -f - <<NFT
+table inet ptfw {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iif lo accept
+		ct state established,related accept
+		iifname "br-lan" accept
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established,related accept
+		iifname "br-lan" oifname "wan0" accept
+		iifname "wan0" $PT_MARK_RULE accept
+	}
+}
+table ip ptnat {
+	chain postrouting {
+		type nat hook postrouting priority srcnat;
+		oifname "wan0" masquerade
+	}
+}
+NFT
+}
+
+topo_up() {
+	trap topo_down EXIT
+	topo_down
+	for ns in "$NS_H1" "$NS_H2" "$NS_R" "$NS_W"; do
+		ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+	done
+	ip -n "$NS_R" link add br-lan type bridge
+	ip -n "$NS_R" addr add $R_LAN/24 dev br-lan
+	ip -n "$NS_R" link set br-lan up
+	local h ns addr
+	for h in 1 2; do
+		ns=$PT_NS-h$h
+		addr=$([ $h = 1 ] && echo $H1 || echo $H2)
+		ip link add eth0 netns "$ns" type veth peer name lan$h netns "$NS_R"
+		ip -n "$NS_R" link set lan$h master br-lan up
+		ip -n "$ns" addr add "$addr/24" dev eth0
+		ip -n "$ns" link set eth0 up
+		ip -n "$ns" route add default via $R_LAN
+	done
+	ip link add wan0 netns "$NS_R" type veth peer name eth0 netns "$NS_W"
+	ip -n "$NS_R" addr add $R_WAN/24 dev wan0
+	ip -n "$NS_W" addr add $W/24 dev eth0
+	ip -n "$NS_R" link set wan0 up
+	ip -n "$NS_W" link set eth0 up
+	mkdir -p "$R_BPFFS" && mount -t bpf bpf "$R_BPFFS" || return 1
+	in_r sysctl -qw net.ipv4.ip_forward=1
+	topo_firewall
+	# Wait for the links (bounded): ARP through the bridge and across the WAN.
+	local i
+	for i in $(seq 50); do
+		in_h1 ping -c1 -W1 -q $W >/dev/null 2>&1 && in_h2 ping -c1 -W1 -q $W >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "topology: links did not come up" >&2
+	return 1
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The commands of ptctl: each takes its own argv (argv[0] is the command name). */
+#ifndef PT_CMD_H
+#define PT_CMD_H
+
+int cmd_load(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
+int cmd_add_rule(int argc, char **argv);
+int cmd_del_rule(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+/* Exit status 2 after printing the command's usage line. */
+int pt_usage(const char *cmd);
+
+#endif /* PT_CMD_H */

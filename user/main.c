@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ptctl: the command table, global options and help. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "cmd.h"
+#include "out.h"
+
+#define PT_VERSION "0.1.0"
+
+static const struct pt_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+} commands[] = {
+	{ "load", cmd_load,
+	  "load IFACE [--mode native|generic] [--wan-addr A.B.C.D] [--mark VALUE[/MASK]]" },
+	{ "unload", cmd_unload, "unload IFACE" },
+	{ "add-rule", cmd_add_rule,
+	  "add-rule [--dev IFACE] NAME --trigger PROTO:PORTS --open PROTO:PORTS[,PROTO:PORTS...]\n"
+	  "                 [--timeout SECONDS] [--allow PREFIX[,PREFIX...]] [--policy hold|newest]\n"
+	  "                 [--disabled]" },
+	{ "del-rule", cmd_del_rule, "del-rule [--dev IFACE] NAME" },
+	{ "list", cmd_list, "list [--dev IFACE]" },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char *help_tail =
+	"\n"
+	"Global options: -j JSON output, -p pretty JSON, -d libbpf debug log, -h help, -V version.\n"
+	"PROTO is tcp, udp or both; PORTS is N or N-M. --dev may be left out when ptctl\n"
+	"is loaded on exactly one interface. Timeouts take s, m, h or d (default 600s).\n"
+	"\n"
+	"Examples:\n"
+	"  ptctl load wan0\n"
+	"  ptctl add-rule irc-dcc --trigger tcp:6667 --open tcp:59000-59010 --timeout 10m\n"
+	"  ptctl add-rule game --trigger udp:27015-27030 --open udp:27000-27015,tcp:27020\n"
+	"  ptctl -j list\n"
+	"  ptctl del-rule irc-dcc\n"
+	"  ptctl unload wan0\n";
+
+static void help(FILE *f)
+{
+	fprintf(f, "Usage: ptctl [-j|-p] [-d] COMMAND ...\n\nCommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  ptctl %s\n", commands[i].usage);
+	fputs(help_tail, f);
+}
+
+int pt_usage(const char *cmd)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (!strcmp(commands[i].name, cmd)) {
+			pt_error("usage: ptctl %s", commands[i].usage);
+			return 2;
+		}
+	}
+	return 2;
+}
+
+static bool debug;
+
+/* ptctl reports failures itself; -d adds libbpf's detail (verifier log and all). */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return debug ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+/* Takes the global flags out of argv wherever they stand; returns the new argc. */
+static int global_opts(int argc, char **argv, bool *want_help, bool *want_version)
+{
+	int out = 1;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-j") || !strcmp(a, "--json"))
+			pt_json = true;
+		else if (!strcmp(a, "-p") || !strcmp(a, "--pretty"))
+			pt_json = pt_pretty = true;
+		else if (!strcmp(a, "-d") || !strcmp(a, "--debug"))
+			debug = true;
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			*want_help = true;
+		else if (!strcmp(a, "-V") || !strcmp(a, "--version"))
+			*want_version = true;
+		else
+			argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	bool want_help = false, want_version = false;
+
+	argc = global_opts(argc, argv, &want_help, &want_version);
+	libbpf_set_print(libbpf_print);
+	if (want_version) {
+		printf("ptctl %s (libbpf %s)\n", PT_VERSION, libbpf_version_string());
+		return 0;
+	}
+	if (argc < 2 || want_help) {
+		help(want_help ? stdout : stderr);
+		return want_help ? 0 : 2;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(commands[i].name, argv[1]))
+			continue;
+		if (geteuid() != 0)
+			return pt_error("ptctl %s needs root (CAP_BPF and CAP_NET_ADMIN)", argv[1]);
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	pt_error("unknown command '%s' (see 'ptctl -h')", argv[1]);
+	return 2;
+}

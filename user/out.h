@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Output: `Error:` messages (or a JSON error object with -j, as bpftool
+ * does) and a small JSON writer used by every read command.
+ */
+#ifndef PT_OUT_H
+#define PT_OUT_H
+
+#include <stdbool.h>
+
+extern bool pt_json;   /* -j: JSON on stdout */
+extern bool pt_pretty; /* -p: indented JSON */
+
+/* Reports an error and returns the exit status to use (1). */
+int pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Informational line on stderr, text mode only. */
+void pt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* JSON writer: pass key NULL inside arrays. */
+void jw_obj(const char *key);
+void jw_arr(const char *key);
+void jw_end(void); /* closes the innermost object or array */
+void jw_str(const char *key, const char *val);
+void jw_uint(const char *key, unsigned long long val);
+void jw_bool(const char *key, bool val);
+void jw_null(const char *key);
+
+#endif /* PT_OUT_H */

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rule.h"
+
+#define ERR(...) (snprintf(err, PT_ERR_LEN, __VA_ARGS__), -1)
+
+static const struct {
+	const char *name;
+	__u8 bits;
+} protos[] = {
+	{ "tcp", PT_TCP },
+	{ "udp", PT_UDP },
+	{ "both", PT_BOTH },
+};
+
+const char *pt_proto_str(__u8 proto)
+{
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].bits == proto)
+			return protos[i].name;
+	return "?";
+}
+
+/* A decimal number in [min, max], nothing else in s. */
+static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out,
+		       int base)
+{
+	char *end;
+
+	if (!*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, base);
+	if (errno || *end || *out < min || *out > max)
+		return -1;
+	return 0;
+}
+
+int pt_parse_u32(const char *s, __u32 *val)
+{
+	unsigned long v;
+
+	if (parse_ulong(s, 0, UINT32_MAX, &v, 0))
+		return -1;
+	*val = v;
+	return 0;
+}
+
+int pt_parse_name(const char *s, char *name, char *err)
+{
+	size_t len = strlen(s);
+
+	if (!len)
+		return ERR("empty rule name");
+	if (len >= PT_NAME_LEN)
+		return ERR("rule name '%s' is too long (at most %d characters)", s, PT_NAME_LEN - 1);
+	for (const char *c = s; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("-_.", *c))
+			return ERR("invalid rule name '%s': use letters, digits, '-', '_' and '.'", s);
+	memcpy(name, s, len + 1);
+	return 0;
+}
+
+static int parse_port(const char *s, const char *spec, __u16 *port, char *err)
+{
+	unsigned long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return ERR("invalid port '%s' in '%s'", s, spec);
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end)
+		return ERR("invalid port '%s' in '%s'", s, spec);
+	if (errno || v < 1 || v > 65535)
+		return ERR("port %s out of range in '%s' (1-65535)", s, spec);
+	*port = v;
+	return 0;
+}
+
+int pt_parse_range(const char *spec, struct pt_range *r, char *err)
+{
+	char buf[64], *ports, *dash;
+	size_t i;
+
+	if (strlen(spec) >= sizeof(buf))
+		return ERR("invalid port range '%.40s...'", spec);
+	strcpy(buf, spec);
+	ports = strchr(buf, ':');
+	if (!ports)
+		return ERR("invalid port range '%s': expected PROTO:PORT or PROTO:LOW-HIGH", spec);
+	*ports++ = '\0';
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcmp(buf, protos[i].name))
+			r->proto = protos[i].bits;
+	if (!r->proto)
+		return ERR("unknown protocol '%s' in '%s' (use tcp, udp or both)", buf, spec);
+	dash = strchr(ports, '-');
+	if (dash)
+		*dash++ = '\0';
+	if (parse_port(ports, spec, &r->lo, err))
+		return -1;
+	r->hi = r->lo;
+	if (dash && parse_port(dash, spec, &r->hi, err))
+		return -1;
+	if (r->hi < r->lo)
+		return ERR("reversed port range in '%s' (write %u-%u)", spec, r->hi, r->lo);
+	return 0;
+}
+
+bool pt_ranges_overlap(const struct pt_range *a, const struct pt_range *b)
+{
+	return (a->proto & b->proto) && a->lo <= b->hi && b->lo <= a->hi;
+}
+
+int pt_parse_open(const char *list, struct pt_rule *r, char *err)
+{
+	char buf[1024], *tok, *save;
+	struct pt_range *o;
+
+	if (strlen(list) >= sizeof(buf))
+		return ERR("open list too long");
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (r->n_open >= PT_MAX_OPEN)
+			return ERR("too many open entries (at most %d per rule)", PT_MAX_OPEN);
+		o = &r->open[r->n_open];
+		if (pt_parse_range(tok, o, err))
+			return -1;
+		for (__u32 i = 0; i < r->n_open; i++) {
+			if (pt_ranges_overlap(&r->open[i], o)) {
+				char a[PT_RANGE_STR], b[PT_RANGE_STR];
+
+				pt_range_str(&r->open[i], a);
+				pt_range_str(o, b);
+				return ERR("open entries %s and %s overlap", a, b);
+			}
+		}
+		r->n_open++;
+	}
+	if (!r->n_open)
+		return ERR("empty open list");
+	return 0;
+}
+
+int pt_parse_timeout(const char *s, __u32 *seconds, char *err)
+{
+	static const struct {
+		char unit;
+		unsigned long mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	unsigned long v, mult = 1;
+	char buf[32];
+	size_t len = strlen(s);
+
+	if (!len || len >= sizeof(buf))
+		return ERR("invalid timeout '%s'", s);
+	strcpy(buf, s);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (buf[len - 1] == units[i].unit) {
+			mult = units[i].mult;
+			buf[len - 1] = '\0';
+		}
+	}
+	if (parse_ulong(buf, 0, ULONG_MAX / 86400, &v, 10))
+		return ERR("invalid timeout '%s': seconds, or a number with s, m, h or d", s);
+	v *= mult;
+	if (v < 1 || v > PT_TIMEOUT_MAX)
+		return ERR("timeout '%s' out of range (1 second to %d days)", s,
+			   PT_TIMEOUT_MAX / 86400);
+	*seconds = v;
+	return 0;
+}
+
+int pt_parse_allow(const char *list, struct pt_rule *r, char *err)
+{
+	char buf[512], *tok, *save, *slash;
+	unsigned long len;
+	struct in_addr a;
+
+	if (strlen(list) >= sizeof(buf))
+		return ERR("allow list too long");
+	strcpy(buf, list);
+	r->n_allow = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (r->n_allow >= PT_MAX_ALLOW)
+			return ERR("too many allowed prefixes (at most %d per rule)", PT_MAX_ALLOW);
+		len = 32;
+		slash = strchr(tok, '/');
+		if (slash) {
+			*slash++ = '\0';
+			if (parse_ulong(slash, 0, 32, &len, 10))
+				return ERR("invalid prefix length '/%s'", slash);
+		}
+		if (inet_pton(AF_INET, tok, &a) != 1)
+			return ERR("invalid IPv4 address '%s'", tok);
+		r->allow[r->n_allow].mask = len ? htonl(~0u << (32 - len)) : 0;
+		r->allow[r->n_allow].addr = a.s_addr & r->allow[r->n_allow].mask;
+		r->n_allow++;
+	}
+	if (!r->n_allow)
+		return ERR("empty allow list");
+	return 0;
+}
+
+int pt_parse_mark(const char *s, __u32 *mark, __u32 *mask, char *err)
+{
+	char buf[64], *slash;
+
+	if (strlen(s) >= sizeof(buf))
+		return ERR("invalid mark '%s'", s);
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	*mask = UINT32_MAX;
+	if (pt_parse_u32(buf, mark) || (slash && pt_parse_u32(slash, mask)))
+		return ERR("invalid mark '%s': expected VALUE[/MASK], e.g. 0x70740000/0xffff0000", s);
+	if (!*mark || !*mask || (*mark & ~*mask))
+		return ERR("mark '%s': value must be non-zero and within the mask", s);
+	return 0;
+}
+
+/* Most rules whose trigger covers any one port of r's trigger range. */
+static int trig_slots_needed(const struct pt_rule *rules, __u32 self, const struct pt_rule *r)
+{
+	const struct pt_range *t = &r->trigger;
+	int worst = 0;
+
+	/* The maximum overlap is reached at the start of some range. */
+	for (__u32 c = 0; c <= PT_MAX_RULES; c++) {
+		const struct pt_range *cand = c < PT_MAX_RULES ? &rules[c].trigger : t;
+		__u16 point;
+		int n = 0;
+
+		if (c < PT_MAX_RULES && (c == self || !(rules[c].flags & PT_RULE_USED) ||
+					 !pt_ranges_overlap(cand, t)))
+			continue;
+		point = cand->lo > t->lo ? cand->lo : t->lo;
+		for (__u32 i = 0; i < PT_MAX_RULES; i++) {
+			const struct pt_range *o = &rules[i].trigger;
+
+			if (i != self && (rules[i].flags & PT_RULE_USED) &&
+			    (o->proto & t->proto) && o->lo <= point && point <= o->hi)
+				n++;
+		}
+		if (n > worst)
+			worst = n;
+	}
+	return worst;
+}
+
+int pt_rule_fits(const struct pt_rule *rules, __u32 self, const struct pt_rule *r, char *err)
+{
+	char a[PT_RANGE_STR], b[PT_RANGE_STR];
+
+	for (__u32 i = 0; i < PT_MAX_RULES; i++) {
+		const struct pt_rule *o = &rules[i];
+
+		if (i == self || !(o->flags & PT_RULE_USED))
+			continue;
+		if (!strcmp(o->name, r->name))
+			return ERR("a rule named '%s' exists already", r->name);
+		for (__u32 j = 0; j < r->n_open; j++) {
+			for (__u32 k = 0; k < o->n_open && k < PT_MAX_OPEN; k++) {
+				if (!pt_ranges_overlap(&r->open[j], &o->open[k]))
+					continue;
+				pt_range_str(&r->open[j], a);
+				pt_range_str(&o->open[k], b);
+				return ERR("open ports %s overlap %s of rule '%s'", a, b, o->name);
+			}
+		}
+	}
+	if (trig_slots_needed(rules, self, r) >= PT_TRIG_SLOTS) {
+		pt_range_str(&r->trigger, a);
+		return ERR("trigger %s: %d rules already share one of its ports (at most %d)", a,
+			   PT_TRIG_SLOTS, PT_TRIG_SLOTS);
+	}
+	return 0;
+}
+
+void pt_range_str(const struct pt_range *r, char *buf)
+{
+	if (r->lo == r->hi)
+		snprintf(buf, PT_RANGE_STR, "%s:%u", pt_proto_str(r->proto), r->lo);
+	else
+		snprintf(buf, PT_RANGE_STR, "%s:%u-%u", pt_proto_str(r->proto), r->lo, r->hi);
+}
+
+void pt_prefix_str(const struct pt_prefix *p, char *buf, size_t len)
+{
+	char addr[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &p->addr, addr, sizeof(addr));
+	snprintf(buf, len, "%s/%d", addr, __builtin_popcount(p->mask));
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Rule syntax and validation, free of any kernel state: parsing of the
+ * command-line forms and the checks a new rule must pass against the rules
+ * already defined. Every function fills err (PT_ERR_LEN) and returns -1 on
+ * bad input, 0 otherwise.
+ */
+#ifndef PT_RULE_H
+#define PT_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "ptctl.h"
+
+#define PT_ERR_LEN 256
+#define PT_RANGE_STR 24 /* "both:65535-65535" and NUL */
+
+int pt_parse_name(const char *s, char *name, char *err);
+int pt_parse_range(const char *spec, struct pt_range *r, char *err);
+/* Appends the comma-separated PROTO:PORTS entries of list to r->open. */
+int pt_parse_open(const char *list, struct pt_rule *r, char *err);
+/* Seconds, or with a unit: 90s, 10m, 2h, 1d. */
+int pt_parse_timeout(const char *s, __u32 *seconds, char *err);
+/* Comma-separated A.B.C.D[/LEN] into r->allow. */
+int pt_parse_allow(const char *list, struct pt_rule *r, char *err);
+/* VALUE[/MASK], numbers in C syntax; MASK defaults to all bits. */
+int pt_parse_mark(const char *s, __u32 *mark, __u32 *mask, char *err);
+int pt_parse_u32(const char *s, __u32 *val);
+
+bool pt_ranges_overlap(const struct pt_range *a, const struct pt_range *b);
+/*
+ * Can r join the defined rules (rules[PT_MAX_RULES], slot self skipped)?
+ * Unique name, open ports not overlapping another rule's, and at most
+ * PT_TRIG_SLOTS rules triggered by any one port.
+ */
+int pt_rule_fits(const struct pt_rule *rules, __u32 self, const struct pt_rule *r, char *err);
+
+const char *pt_proto_str(__u8 proto);
+void pt_range_str(const struct pt_range *r, char *buf);
+void pt_prefix_str(const struct pt_prefix *p, char *buf, size_t len);
+
+#endif /* PT_RULE_H */

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "out.h"
+#include "store.h"
+#include "view.h"
+
+#define NSEC_PER_SEC 1000000000ull
+
+/* The clock of bpf_ktime_get_ns(). */
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+int pt_percpu_sum(int map_fd, __u32 key, __u64 *out, size_t n_u64)
+{
+	int cpus = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	if (cpus < 0 || !(vals = calloc((size_t)cpus * n_u64, sizeof(__u64))))
+		return -1;
+	memset(out, 0, n_u64 * sizeof(__u64));
+	if (bpf_map_lookup_elem(map_fd, &key, vals)) {
+		free(vals);
+		return -1;
+	}
+	for (int c = 0; c < cpus; c++)
+		for (size_t i = 0; i < n_u64; i++)
+			out[i] += vals[c * n_u64 + i];
+	free(vals);
+	return 0;
+}
+
+static void view_holder(const struct pt_maps *m, struct pt_rule_view *v, __u64 now)
+{
+	const struct pt_rule *r = &v->rule;
+	struct pt_active a;
+	__u64 idle, timeout = (__u64)r->timeout_s * NSEC_PER_SEC;
+
+	if (!(r->flags & PT_RULE_ENABLED) || bpf_map_lookup_elem(m->active, &v->id, &a) ||
+	    a.gen != r->gen)
+		return;
+	idle = now > a.last_ns ? now - a.last_ns : 0;
+	if (idle >= timeout)
+		return;
+	v->active = true;
+	v->holder = a.holder;
+	v->seconds_left = (timeout - idle + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
+	v->held_seconds = now > a.since_ns ? (now - a.since_ns) / NSEC_PER_SEC : 0;
+}
+
+int pt_view_rules(const struct pt_maps *m, struct pt_rule_view *out)
+{
+	struct pt_rule *rules = calloc(PT_MAX_RULES, sizeof(*rules));
+	__u64 now = now_ns();
+	int n = 0;
+
+	if (!rules)
+		return pt_error("out of memory"), -1;
+	if (pt_store_read(m, rules)) {
+		free(rules);
+		return -1;
+	}
+	for (__u32 id = 0; id < PT_MAX_RULES; id++) {
+		struct pt_rule_view *v = &out[n];
+
+		if (!(rules[id].flags & PT_RULE_USED))
+			continue;
+		memset(v, 0, sizeof(*v));
+		v->id = id;
+		v->rule = rules[id];
+		view_holder(m, v, now);
+		if (pt_percpu_sum(m->rule_stats, id, (__u64 *)&v->st, sizeof(v->st) / 8)) {
+			free(rules);
+			return pt_error("cannot read counters of rule '%s': %s", v->rule.name,
+					strerror(errno)), -1;
+		}
+		n++;
+	}
+	free(rules);
+	return n;
+}
