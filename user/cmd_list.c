@@ -145,9 +145,9 @@ int cmd_list(int argc, char **argv)
 	if (pt_dev_resolve(dev_opt, dev) || pt_maps_open(dev, &m))
 		return 1;
 	views = calloc(PT_MAX_RULES, sizeof(*views));
-	n = views ? pt_view_rules(&m, views) : (pt_error("out of memory"), -1);
+	n = views ? pt_view_rules(&m, views) : pt_error("out of memory");
 	if (n >= 0 && bpf_map_lookup_elem(m.config, &zero, &cfg))
-		n = (pt_error("cannot read the configuration of %s", dev), -1);
+		n = pt_error("cannot read the configuration of %s", dev);
 	if (n >= 0 && pt_json)
 		list_json(dev, &cfg, views, n);
 	else if (n >= 0)

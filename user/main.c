@@ -97,6 +97,7 @@ static int global_opts(int argc, char **argv, bool *want_help, bool *want_versio
 int main(int argc, char **argv)
 {
 	bool want_help = false, want_version = false;
+	int ret;
 
 	argc = global_opts(argc, argv, &want_help, &want_version);
 	libbpf_set_print(libbpf_print);
@@ -111,9 +112,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		if (strcmp(commands[i].name, argv[1]))
 			continue;
-		if (geteuid() != 0)
-			return pt_error("ptctl %s needs root (CAP_BPF and CAP_NET_ADMIN)", argv[1]);
-		return commands[i].fn(argc - 1, argv + 1);
+		if (geteuid() != 0) {
+			pt_error("ptctl %s needs root (CAP_BPF and CAP_NET_ADMIN)", argv[1]);
+			return 1;
+		}
+		ret = commands[i].fn(argc - 1, argv + 1);
+		return ret < 0 ? 1 : ret;
 	}
 	pt_error("unknown command '%s' (see 'ptctl -h')", argv[1]);
 	return 2;

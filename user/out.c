@@ -120,7 +120,7 @@ int pt_error(const char *fmt, ...)
 	} else {
 		fprintf(stderr, "Error: %s\n", msg);
 	}
-	return 1;
+	return -1;
 }
 
 void pt_note(const char *fmt, ...)

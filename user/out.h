@@ -11,7 +11,7 @@
 extern bool pt_json;   /* -j: JSON on stdout */
 extern bool pt_pretty; /* -p: indented JSON */
 
-/* Reports an error and returns the exit status to use (1). */
+/* Reports an error and returns -1; main() turns a negative result into exit status 1. */
 int pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational line on stderr, text mode only. */
 void pt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -64,7 +64,7 @@ int pt_view_rules(const struct pt_maps *m, struct pt_rule_view *out)
 	int n = 0;
 
 	if (!rules)
-		return pt_error("out of memory"), -1;
+		return pt_error("out of memory");
 	if (pt_store_read(m, rules)) {
 		free(rules);
 		return -1;
@@ -81,7 +81,7 @@ int pt_view_rules(const struct pt_maps *m, struct pt_rule_view *out)
 		if (pt_percpu_sum(m->rule_stats, id, (__u64 *)&v->st, sizeof(v->st) / 8)) {
 			free(rules);
 			return pt_error("cannot read counters of rule '%s': %s", v->rule.name,
-					strerror(errno)), -1;
+					strerror(errno));
 		}
 		n++;
 	}

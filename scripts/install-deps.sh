@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ptctl builds, tests and demos with (root).
+# Quiet and quick when everything is there already.
+set -euo pipefail
+
+PKGS=(
+	# build
+	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+	# unit tests
+	libcmocka-dev
+	# netns demo and end-to-end tests
+	iproute2 nftables conntrack socat netcat-openbsd nmap iperf3 tcpdump
+	iputils-ping ethtool util-linux procps kmod
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "Error: missing packages (${missing[*]}); run as root to install them" >&2
+	exit 1
+fi
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# ptctl's command line on a real interface: every bad input gets one
+# "Error: ..." line on stderr (or a JSON error with -j), a non-zero exit, and
+# leaves rules, attached programs and pins exactly as they were; the good
+# paths do what they say. Runs in the netns router of tests/lib/topology.sh.
+cd "$(dirname "$0")/../.." || exit 1
+PT_NS=ptcli$$
+# shellcheck source=../lib/topology.sh
+source tests/lib/topology.sh
+
+passed=0 failed=0
+pass() { echo "PASS: $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
+
+# Everything ptctl could change: rules and holders, programs, pins.
+snapshot() {
+	local rules
+	rules=$(ptctl_r -j list --dev wan0 2>/dev/null) && echo "$rules"
+	in_r ip -d link show wan0 | grep -o 'prog/xdp.*'
+	in_r tc filter show dev wan0 ingress
+	in_r tc filter show dev wan0 egress
+	in_r_bpf find /sys/fs/bpf/ptctl 2>/dev/null | sort
+}
+
+# expect_error DESC SUBSTRING ARGS...: fails cleanly, says why, changes nothing.
+expect_error() {
+	local desc=$1 want=$2 before after err rc
+	shift 2
+	before=$(snapshot)
+	err=$(ptctl_r "$@" 2>&1 >/dev/null)
+	rc=$?
+	after=$(snapshot)
+	if [ $rc -eq 0 ]; then
+		fail "$desc (exit 0)"
+	elif [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] || [[ $err != "Error: "* ]]; then
+		fail "$desc (stderr not one 'Error:' line: $err)"
+	elif [[ $err != *"$want"* ]]; then
+		fail "$desc (no '$want' in: $err)"
+	elif [ "$before" != "$after" ]; then
+		fail "$desc (state changed)"
+	else
+		pass "$desc"
+	fi
+}
+
+# expect_ok DESC ARGS...: succeeds.
+expect_ok() {
+	local desc=$1 out
+	shift
+	if out=$(ptctl_r "$@" 2>&1); then pass "$desc"; else fail "$desc: $out"; fi
+}
+
+topo_up || { echo "cli: 0 passed, 1 failed"; exit 1; }
+# A second interface, without an IPv4 address.
+in_r ip link add nov4 type veth peer name nov4p && in_r ip link set nov4 up
+
+# Before load
+expect_error "unload when not loaded" "not loaded" unload wan0
+expect_error "list when not loaded" "not loaded" list
+expect_error "add-rule when not loaded" "not loaded" add-rule a --trigger tcp:1 --open tcp:2
+expect_error "unknown interface" "unknown interface 'nosuch0'" load nosuch0
+expect_error "interface without IPv4" "no IPv4 address" load nov4
+expect_error "unknown mode" "unknown mode 'turbo'" load wan0 --mode turbo
+expect_error "invalid --wan-addr" "invalid IPv4 address '300.1.1.1'" load wan0 --wan-addr 300.1.1.1
+expect_error "mark outside its mask" "within the mask" load wan0 --mark 0x10/0x01
+expect_error "load without interface" "usage: ptctl load" load
+expect_error "unknown command" "unknown command 'frobnicate'" frobnicate
+in_r_bpf setpriv --reuid=65534 --regid=65534 --clear-groups "$PTCTL" list >/dev/null 2>"/tmp/$PT_NS.err"
+grep -q '^Error: .*needs root' "/tmp/$PT_NS.err" && pass "not root" || fail "not root: $(cat "/tmp/$PT_NS.err")"
+rm -f "/tmp/$PT_NS.err"
+# A read-only /sys/fs: bpffs can be neither found nor mounted.
+err=$(in_r sh -c 'mount -t tmpfs -o ro,size=4k none /sys/fs && exec "$0" load wan0' "$PTCTL" 2>&1)
+[[ $err == "Error: bpffs is not mounted"* ]] && pass "bpffs not mountable" || fail "bpffs not mountable: $err"
+
+expect_ok "load wan0" load wan0 --mode native
+
+# Load options against what is loaded
+expect_error "reload with another mode" "different --mode" load wan0 --mode generic
+expect_error "reload with another mark" "different --mark" load wan0 --mark 0x1
+expect_error "reload with another WAN address" "different --wan-addr" load wan0 --wan-addr 198.51.100.9
+expect_ok "reload with the same options" load wan0 --mode native
+
+# Rules
+expect_ok "add a rule" add-rule irc --trigger tcp:6667 --open tcp:5000-5010,udp:5000 --timeout 10m
+expect_error "unknown protocol" "unknown protocol 'icmp'" add-rule a --trigger icmp:5 --open tcp:1
+expect_error "port 0" "port 0 out of range" add-rule a --trigger tcp:0 --open tcp:1
+expect_error "port above 65535" "port 70000 out of range" add-rule a --trigger tcp:1 --open tcp:70000
+expect_error "port not a number" "invalid port 'x'" add-rule a --trigger tcp:x --open tcp:1
+expect_error "reversed range" "reversed port range" add-rule a --trigger tcp:1 --open tcp:200-100
+expect_error "range without protocol" "expected PROTO:PORT" add-rule a --trigger 6667 --open tcp:1
+expect_error "empty name" "empty rule name" add-rule "" --trigger tcp:1 --open tcp:1
+expect_error "invalid name" "invalid rule name 'bad/name'" add-rule bad/name --trigger tcp:1 --open tcp:1
+expect_error "name too long" "too long" add-rule "$(printf 'n%.0s' $(seq 40))" --trigger tcp:1 --open tcp:1
+expect_error "duplicate name" "named 'irc' exists" add-rule irc --trigger tcp:1 --open tcp:1
+expect_error "open entries overlapping each other" "overlap" add-rule a --trigger tcp:1 --open tcp:100-200,both:150
+expect_error "open ports of another rule" "of rule 'irc'" add-rule a --trigger tcp:1 --open both:5010-5020
+opens=$(seq -s, -f 'tcp:%g' 100 116)
+expect_error "too many open entries" "too many open entries" add-rule a --trigger tcp:1 --open "$opens"
+expect_error "timeout 0" "out of range" add-rule a --trigger tcp:1 --open tcp:1 --timeout 0
+expect_error "absurd timeout" "out of range" add-rule a --trigger tcp:1 --open tcp:1 --timeout 999999999
+expect_error "invalid timeout" "invalid timeout" add-rule a --trigger tcp:1 --open tcp:1 --timeout 5x
+expect_error "missing --trigger" "needs --trigger" add-rule a --open tcp:1
+expect_error "missing --open" "needs --open" add-rule a --trigger tcp:1
+expect_error "unknown policy" "unknown policy" add-rule a --trigger tcp:1 --open tcp:1 --policy random
+expect_error "invalid allow prefix" "invalid prefix length" add-rule a --trigger tcp:1 --open tcp:1 --allow 192.168.1.0/33
+expect_error "--dev not loaded" "not loaded on nov4" add-rule --dev nov4 a --trigger tcp:1 --open tcp:1
+expect_error "del-rule unknown name" "no rule named 'nope'" del-rule nope
+expect_error "del-rule without name" "usage: ptctl del-rule" del-rule
+
+# JSON errors go to stdout as an object, bpftool style.
+out=$(ptctl_r -j add-rule a --trigger foo --open tcp:1 2>/dev/null)
+[[ $out == '{"error":"invalid port range'* ]] && pass "JSON error object" || fail "JSON error object: $out"
+
+# Several interfaces: --dev becomes necessary.
+expect_ok "load a second interface" load nov4 --wan-addr 203.0.113.1
+expect_error "list without --dev, two loaded" "choose one with --dev" list
+expect_ok "list --dev nov4" list --dev nov4
+expect_ok "unload the second interface" unload nov4
+
+# The good path, checked through the state it leaves.
+expect_ok "add a second rule" add-rule game.1 --trigger both:27015-27030 --open udp:27000-27014 --timeout 90s
+names=$(ptctl_r -j list | grep -o '"name":"[^"]*"' | tr '\n' ' ')
+[ "$names" = '"name":"irc" "name":"game.1" ' ] && pass "list shows both rules" || fail "list shows both rules: $names"
+expect_ok "del-rule" del-rule irc
+names=$(ptctl_r -j list | grep -o '"name":"[^"]*"' | tr '\n' ' ')
+[ "$names" = '"name":"game.1" ' ] && pass "del-rule removed only its rule" || fail "del-rule removed only its rule: $names"
+expect_ok "re-add a deleted rule's ports" add-rule irc2 --trigger tcp:6667 --open tcp:5000-5010
+expect_ok "unload" unload wan0
+left=$(snapshot)
+[ -z "$left" ] && pass "unload leaves no program, filter or pin" || fail "unload leaves: $left"
+
+echo "cli: $passed passed, $failed failed"
+[ $failed -eq 0 ]

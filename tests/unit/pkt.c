@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include "pkt.h"
+
+#define ETH_LEN 14
+
+__u32 pkt_addr(const char *dotted)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, dotted, &a);
+	return a.s_addr;
+}
+
+static __u32 sum16(const __u8 *p, size_t len, __u32 sum)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	return sum;
+}
+
+static __u16 fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+__u16 pkt_ip_csum(const __u8 *ip, size_t ihl)
+{
+	__u8 hdr[60];
+
+	memcpy(hdr, ip, ihl);
+	hdr[10] = hdr[11] = 0;
+	return fold(sum16(hdr, ihl, 0));
+}
+
+/* Checksum over pseudo header and L4 segment, with the checksum field zeroed. */
+__u16 pkt_l4_csum(const __u8 *ip, size_t len)
+{
+	size_t ihl = (ip[0] & 0xf) * 4, l4_len = len - ihl;
+	int proto = ip[9];
+	size_t off = proto == IPPROTO_TCP ? 16 : 6;
+	__u8 seg[PKT_MAX];
+	__u32 sum = 0;
+
+	memcpy(seg, ip + ihl, l4_len);
+	seg[off] = seg[off + 1] = 0;
+	sum = sum16(ip + 12, 8, sum); /* source and destination */
+	sum += proto + l4_len;
+	return fold(sum16(seg, l4_len, sum));
+}
+
+size_t pkt_build(__u8 *buf, const struct pkt_spec *s)
+{
+	size_t ihl = 20 + s->ip_opts_len;
+	size_t l4_hdr = s->proto == IPPROTO_TCP ? 20 : 8;
+	size_t ip_len = ihl + l4_hdr + s->payload_len;
+	__u8 *ip = buf + ETH_LEN, *l4 = ip + ihl;
+	__u32 sa = pkt_addr(s->saddr), da = pkt_addr(s->daddr);
+	__u16 c;
+
+	memset(buf, 0, ETH_LEN + ip_len);
+	memcpy(buf, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", ETH_LEN);
+	ip[0] = 0x40 | (ihl / 4);
+	ip[2] = ip_len >> 8;
+	ip[3] = ip_len & 0xff;
+	ip[4] = 0x12;
+	ip[5] = 0x34;
+	ip[6] = s->frag_off >> 8;
+	ip[7] = s->frag_off & 0xff;
+	ip[8] = 64;
+	ip[9] = s->proto;
+	memcpy(ip + 12, &sa, 4);
+	memcpy(ip + 16, &da, 4);
+	for (int i = 0; i < s->ip_opts_len; i++)
+		ip[20 + i] = i == s->ip_opts_len - 1 ? 0 : 1; /* NOPs, then EOL */
+	l4[0] = s->sport >> 8;
+	l4[1] = s->sport & 0xff;
+	l4[2] = s->dport >> 8;
+	l4[3] = s->dport & 0xff;
+	if (s->proto == IPPROTO_TCP) {
+		l4[4] = 0x01; /* sequence number */
+		l4[12] = 5 << 4;
+		l4[13] = 0x18; /* PSH|ACK */
+		l4[14] = 0xff;
+	} else {
+		l4[4] = (l4_hdr + s->payload_len) >> 8;
+		l4[5] = (l4_hdr + s->payload_len) & 0xff;
+	}
+	for (size_t i = 0; i < s->payload_len; i++)
+		l4[l4_hdr + i] = i * 7 + 3;
+	c = pkt_ip_csum(ip, ihl);
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+	if (s->proto == IPPROTO_TCP || !s->udp_no_csum) {
+		size_t off = s->proto == IPPROTO_TCP ? 16 : 6;
+
+		c = pkt_l4_csum(ip, ip_len);
+		if (s->proto == IPPROTO_UDP && !c)
+			c = 0xffff;
+		l4[off] = c >> 8;
+		l4[off + 1] = c & 0xff;
+	}
+	return ETH_LEN + ip_len;
+}
+
+bool pkt_csums_ok(const __u8 *frame, size_t len)
+{
+	const __u8 *ip = frame + ETH_LEN;
+	size_t ihl = (ip[0] & 0xf) * 4, ip_len = (ip[2] << 8) | ip[3];
+	size_t off = ip[9] == IPPROTO_TCP ? 16 : 6;
+	__u16 got, want;
+
+	if (len < ETH_LEN + ip_len)
+		return false;
+	if (((ip[10] << 8) | ip[11]) != pkt_ip_csum(ip, ihl))
+		return false;
+	got = (ip[ihl + off] << 8) | ip[ihl + off + 1];
+	if (ip[9] == IPPROTO_UDP && !got)
+		return true; /* no checksum */
+	want = pkt_l4_csum(ip, ip_len);
+	if (ip[9] == IPPROTO_UDP && !want)
+		want = 0xffff;
+	return got == want;
+}
+
+__u32 pkt_daddr(const __u8 *frame)
+{
+	__u32 a;
+
+	memcpy(&a, frame + ETH_LEN + 16, 4);
+	return a;
+}
+
+__u32 pkt_saddr(const __u8 *frame)
+{
+	__u32 a;
+
+	memcpy(&a, frame + ETH_LEN + 12, 4);
+	return a;
+}
+
+__u16 pkt_l4_check(const __u8 *frame)
+{
+	const __u8 *ip = frame + ETH_LEN;
+	size_t ihl = (ip[0] & 0xf) * 4, off = ip[9] == IPPROTO_TCP ? 16 : 6;
+
+	return (ip[ihl + off] << 8) | ip[ihl + off + 1];
+}

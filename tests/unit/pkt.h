@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test packets: build Ethernet/IPv4/TCP|UDP frames with correct checksums,
+ * and verify the checksums of a frame by recomputing them from scratch.
+ */
+#ifndef PT_TEST_PKT_H
+#define PT_TEST_PKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#define PKT_MAX 1600
+
+struct pkt_spec {
+	int proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	const char *saddr, *daddr; /* dotted quads */
+	__u16 sport, dport;	/* host order */
+	size_t payload_len;	/* filled with a counting pattern */
+	int ip_opts_len;	/* bytes of IP options (NOPs + EOL), multiple of 4 */
+	bool udp_no_csum;	/* UDP checksum 0: "none" */
+	__u16 frag_off;		/* raw IPv4 frag_off field, host order */
+};
+
+/* Builds the frame into buf[PKT_MAX]; returns its length. */
+size_t pkt_build(__u8 *buf, const struct pkt_spec *s);
+/* Ones-complement sum helpers, independent of the datapath's code. */
+__u16 pkt_ip_csum(const __u8 *ip, size_t ihl);
+__u16 pkt_l4_csum(const __u8 *ip, size_t len);
+/* True when the IP header and L4 checksums of frame are correct. */
+bool pkt_csums_ok(const __u8 *frame, size_t len);
+__u32 pkt_addr(const char *dotted); /* network order */
+/* Field access in a frame built by pkt_build (no VLAN). */
+__u32 pkt_daddr(const __u8 *frame);
+__u32 pkt_saddr(const __u8 *frame);
+__u16 pkt_l4_check(const __u8 *frame); /* raw checksum field */
+
+#endif /* PT_TEST_PKT_H */
