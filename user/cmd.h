@@ -7,6 +7,13 @@ int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_add_rule(int argc, char **argv);
 int cmd_del_rule(int argc, char **argv);
+int cmd_enable_rule(int argc, char **argv);
+int cmd_disable_rule(int argc, char **argv);
+int cmd_release(int argc, char **argv);
+int cmd_flush(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 
 /* Exit status 2 after printing the command's usage line. */

@@ -11,85 +11,38 @@
 struct rule_opts {
 	const char *dev;
 	struct pt_rule rule;
-	int have_trigger;
 };
 
+/* add-rule's options are the rule properties of pt_rule_set(), plus --dev. */
 static int parse_rule_opts(int argc, char **argv, struct rule_opts *o)
 {
 	static const struct option opts[] = {
 		{ "dev", required_argument, NULL, 'd' },
-		{ "trigger", required_argument, NULL, 't' },
-		{ "open", required_argument, NULL, 'o' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "allow", required_argument, NULL, 'a' },
-		{ "policy", required_argument, NULL, 'P' },
-		{ "disabled", no_argument, NULL, 'D' },
+		{ "trigger", required_argument, NULL, 'p' },
+		{ "open", required_argument, NULL, 'p' },
+		{ "timeout", required_argument, NULL, 'p' },
+		{ "allow", required_argument, NULL, 'p' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "disabled", no_argument, NULL, 'p' },
 		{},
 	};
-	struct pt_rule *r = &o->rule;
 	char err[PT_ERR_LEN];
-	int c, bad = 0;
+	int c, idx;
 
-	r->timeout_s = PT_TIMEOUT_DEFAULT;
-	r->flags = PT_RULE_ENABLED;
-	while (!bad && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
+	pt_rule_init(&o->rule);
+	while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+		if (c == 'd')
 			o->dev = optarg;
-			break;
-		case 't':
-			bad = pt_parse_range(optarg, &r->trigger, err);
-			o->have_trigger = !bad;
-			break;
-		case 'o':
-			bad = pt_parse_open(optarg, r, err);
-			break;
-		case 'T':
-			bad = pt_parse_timeout(optarg, &r->timeout_s, err);
-			break;
-		case 'a':
-			bad = pt_parse_allow(optarg, r, err);
-			break;
-		case 'P':
-			if (!strcmp(optarg, "newest"))
-				r->flags |= PT_RULE_NEWEST;
-			else if (strcmp(optarg, "hold"))
-				bad = snprintf(err, sizeof(err),
-					       "unknown policy '%s' (use hold or newest)", optarg);
-			break;
-		case 'D':
-			r->flags &= ~PT_RULE_ENABLED;
-			break;
-		default:
+		else if (c != 'p')
 			return pt_usage(argv[0]);
-		}
+		else if (pt_rule_set(&o->rule, opts[idx].name, optarg, err))
+			return pt_error("%s", err);
 	}
-	if (bad)
-		return pt_error("%s", err);
 	if (optind != argc - 1)
 		return pt_usage(argv[0]);
-	if (pt_parse_name(argv[optind], r->name, err))
+	if (pt_parse_name(argv[optind], o->rule.name, err) || pt_rule_complete(&o->rule, err))
 		return pt_error("%s", err);
-	if (!o->have_trigger)
-		return pt_error("rule '%s' needs --trigger PROTO:PORTS", r->name);
-	if (!r->n_open)
-		return pt_error("rule '%s' needs --open PROTO:PORTS[,PROTO:PORTS...]", r->name);
 	return 0;
-}
-
-/* Opens the maps of --dev (or the one loaded interface) and reads the rules. */
-static int open_rules(const char *dev_opt, char *dev, struct pt_maps *m, struct pt_rule **rules)
-{
-	if (pt_dev_resolve(dev_opt, dev) || pt_maps_open(dev, m))
-		return -1;
-	*rules = calloc(PT_MAX_RULES, sizeof(**rules));
-	if (*rules && !pt_store_read(m, *rules))
-		return 0;
-	if (!*rules)
-		pt_error("out of memory");
-	free(*rules);
-	pt_maps_close(m);
-	return -1;
 }
 
 int cmd_add_rule(int argc, char **argv)
@@ -100,44 +53,110 @@ int cmd_add_rule(int argc, char **argv)
 	char dev[IF_NAMESIZE];
 	int id;
 
-	if (parse_rule_opts(argc, argv, &o) || open_rules(o.dev, dev, &m, &rules))
+	if (parse_rule_opts(argc, argv, &o) || pt_store_open(o.dev, dev, &m, &rules))
 		return 1;
 	id = pt_store_add(&m, rules, &o.rule);
-	free(rules);
-	pt_maps_close(&m);
+	pt_store_close(&m, rules);
 	if (id < 0)
 		return 1;
 	pt_note("added rule '%s' on %s", o.rule.name, dev);
 	return 0;
 }
 
-int cmd_del_rule(int argc, char **argv)
+/* Parses [--dev IFACE] and n_args positional arguments; returns the index of the first. */
+static int parse_dev_args(int argc, char **argv, const char **dev, int n_args)
 {
 	static const struct option opts[] = {
 		{ "dev", required_argument, NULL, 'd' },
 		{},
 	};
-	const char *dev_opt = NULL;
+	int c;
+
+	*dev = NULL;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd')
+			return pt_usage(argv[0]), -1;
+		*dev = optarg;
+	}
+	if (optind != argc - n_args)
+		return pt_usage(argv[0]), -1;
+	return optind;
+}
+
+typedef int (*rule_action)(const struct pt_maps *m, struct pt_rule *rules, __u32 id);
+
+/* The commands that act on one rule by name: [--dev IFACE] NAME. */
+static int by_name(int argc, char **argv, rule_action act, const char *done)
+{
+	const char *dev_opt, *name;
 	struct pt_rule *rules;
 	struct pt_maps m;
 	char dev[IF_NAMESIZE];
-	int c, id, ret;
+	int arg, id, ret;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd')
-			return pt_usage(argv[0]);
-		dev_opt = optarg;
-	}
-	if (optind != argc - 1)
-		return pt_usage(argv[0]);
-	if (open_rules(dev_opt, dev, &m, &rules))
+	arg = parse_dev_args(argc, argv, &dev_opt, 1);
+	if (arg < 0 || pt_store_open(dev_opt, dev, &m, &rules))
 		return 1;
-	id = pt_store_find(rules, argv[optind]);
-	ret = id < 0 ? pt_error("no rule named '%s' on %s", argv[optind], dev)
-		     : pt_store_del(&m, rules, id);
+	name = argv[arg];
+	id = pt_store_find(rules, name);
+	ret = id < 0 ? pt_error("no rule named '%s' on %s", name, dev) : act(&m, rules, id);
 	if (!ret)
-		pt_note("deleted rule '%s' on %s", argv[optind], dev);
-	free(rules);
-	pt_maps_close(&m);
+		pt_note("%s rule '%s' on %s", done, name, dev);
+	pt_store_close(&m, rules);
+	return ret ? 1 : 0;
+}
+
+static int do_enable(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
+{
+	return pt_store_set_enabled(m, rules, id, true);
+}
+
+static int do_disable(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
+{
+	return pt_store_set_enabled(m, rules, id, false);
+}
+
+static int do_release(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
+{
+	(void)rules;
+	return pt_store_release(m, id);
+}
+
+int cmd_del_rule(int argc, char **argv)
+{
+	return by_name(argc, argv, pt_store_del, "deleted");
+}
+
+int cmd_enable_rule(int argc, char **argv)
+{
+	return by_name(argc, argv, do_enable, "enabled");
+}
+
+int cmd_disable_rule(int argc, char **argv)
+{
+	return by_name(argc, argv, do_disable, "disabled");
+}
+
+int cmd_release(int argc, char **argv)
+{
+	return by_name(argc, argv, do_release, "released");
+}
+
+int cmd_flush(int argc, char **argv)
+{
+	const char *dev_opt;
+	struct pt_rule *rules;
+	struct pt_maps m;
+	char dev[IF_NAMESIZE];
+	int n = 0, ret = 0;
+
+	if (parse_dev_args(argc, argv, &dev_opt, 0) < 0 || pt_store_open(dev_opt, dev, &m, &rules))
+		return 1;
+	for (__u32 id = 0; id < PT_MAX_RULES && !ret; id++)
+		if (rules[id].flags & PT_RULE_USED && !(ret = pt_store_del(&m, rules, id)))
+			n++;
+	if (!ret)
+		pt_note("flushed %d rule%s on %s", n, n == 1 ? "" : "s", dev);
+	pt_store_close(&m, rules);
 	return ret ? 1 : 0;
 }

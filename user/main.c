@@ -23,7 +23,14 @@ static const struct pt_command {
 	  "                 [--timeout SECONDS] [--allow PREFIX[,PREFIX...]] [--policy hold|newest]\n"
 	  "                 [--disabled]" },
 	{ "del-rule", cmd_del_rule, "del-rule [--dev IFACE] NAME" },
+	{ "enable-rule", cmd_enable_rule, "enable-rule [--dev IFACE] NAME" },
+	{ "disable-rule", cmd_disable_rule, "disable-rule [--dev IFACE] NAME" },
+	{ "release", cmd_release, "release [--dev IFACE] NAME" },
+	{ "flush", cmd_flush, "flush [--dev IFACE]" },
+	{ "apply", cmd_apply, "apply FILE [--dev IFACE]" },
 	{ "list", cmd_list, "list [--dev IFACE]" },
+	{ "status", cmd_status, "status [--dev IFACE] NAME" },
+	{ "stats", cmd_stats, "stats [--dev IFACE]" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -38,6 +45,8 @@ static const char *help_tail =
 	"  ptctl add-rule irc-dcc --trigger tcp:6667 --open tcp:59000-59010 --timeout 10m\n"
 	"  ptctl add-rule game --trigger udp:27015-27030 --open udp:27000-27015,tcp:27020\n"
 	"  ptctl -j list\n"
+	"  ptctl status irc-dcc\n"
+	"  ptctl apply /etc/ptctl/wan0.conf\n"
 	"  ptctl del-rule irc-dcc\n"
 	"  ptctl unload wan0\n";
 

@@ -229,6 +229,63 @@ int pt_parse_mark(const char *s, __u32 *mark, __u32 *mask, char *err)
 	return 0;
 }
 
+void pt_rule_init(struct pt_rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->timeout_s = PT_TIMEOUT_DEFAULT;
+	r->flags = PT_RULE_ENABLED;
+}
+
+int pt_rule_set(struct pt_rule *r, const char *key, const char *val, char *err)
+{
+	bool flag = !strcmp(key, "disabled") || !strcmp(key, "enabled");
+
+	if (flag != !val)
+		return ERR(flag ? "'%s' takes no value" : "'%s' needs a value", key);
+	if (!strcmp(key, "trigger"))
+		return pt_parse_range(val, &r->trigger, err);
+	if (!strcmp(key, "open"))
+		return pt_parse_open(val, r, err);
+	if (!strcmp(key, "timeout"))
+		return pt_parse_timeout(val, &r->timeout_s, err);
+	if (!strcmp(key, "allow"))
+		return pt_parse_allow(val, r, err);
+	if (!strcmp(key, "policy")) {
+		if (strcmp(val, "hold") && strcmp(val, "newest"))
+			return ERR("unknown policy '%s' (use hold or newest)", val);
+		r->flags = !strcmp(val, "newest") ? r->flags | PT_RULE_NEWEST
+						  : r->flags & ~PT_RULE_NEWEST;
+		return 0;
+	}
+	if (flag) {
+		r->flags = !strcmp(key, "enabled") ? r->flags | PT_RULE_ENABLED
+						   : r->flags & ~PT_RULE_ENABLED;
+		return 0;
+	}
+	return ERR("unknown rule property '%s'", key);
+}
+
+int pt_rule_complete(const struct pt_rule *r, char *err)
+{
+	if (!r->trigger.proto)
+		return ERR("rule '%s' needs a trigger (PROTO:PORTS)", r->name);
+	if (!r->n_open)
+		return ERR("rule '%s' needs open ports (PROTO:PORTS[,PROTO:PORTS...])", r->name);
+	return 0;
+}
+
+bool pt_rule_same(const struct pt_rule *a, const struct pt_rule *b)
+{
+	const __u32 def_flags = PT_RULE_ENABLED | PT_RULE_NEWEST;
+
+	return !strcmp(a->name, b->name) && (a->flags & def_flags) == (b->flags & def_flags) &&
+	       a->timeout_s == b->timeout_s && !memcmp(&a->trigger, &b->trigger, sizeof(a->trigger)) &&
+	       a->n_open == b->n_open && a->n_open <= PT_MAX_OPEN &&
+	       !memcmp(a->open, b->open, a->n_open * sizeof(a->open[0])) &&
+	       a->n_allow == b->n_allow && a->n_allow <= PT_MAX_ALLOW &&
+	       !memcmp(a->allow, b->allow, a->n_allow * sizeof(a->allow[0]));
+}
+
 /* Most rules whose trigger covers any one port of r's trigger range. */
 static int trig_slots_needed(const struct pt_rule *rules, __u32 self, const struct pt_rule *r)
 {

@@ -28,6 +28,19 @@ int pt_parse_allow(const char *list, struct pt_rule *r, char *err);
 int pt_parse_mark(const char *s, __u32 *mark, __u32 *mask, char *err);
 int pt_parse_u32(const char *s, __u32 *val);
 
+/* A rule with the defaults: enabled, hold policy, PT_TIMEOUT_DEFAULT. */
+void pt_rule_init(struct pt_rule *r);
+/*
+ * Sets one property of a rule definition, as named by add-rule's options and
+ * the rules file's keys: trigger, open (appends), timeout, allow, policy;
+ * val is NULL for the flags disabled and enabled.
+ */
+int pt_rule_set(struct pt_rule *r, const char *key, const char *val, char *err);
+/* Checks a definition is complete: a trigger and at least one open entry. */
+int pt_rule_complete(const struct pt_rule *r, char *err);
+/* Same definition (what the datapath sees), ignoring slot state and generation. */
+bool pt_rule_same(const struct pt_rule *a, const struct pt_rule *b);
+
 bool pt_ranges_overlap(const struct pt_range *a, const struct pt_range *b);
 /*
  * Can r join the defined rules (rules[PT_MAX_RULES], slot self skipped)?

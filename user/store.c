@@ -16,6 +16,25 @@ int pt_store_read(const struct pt_maps *m, struct pt_rule *rules)
 	return 0;
 }
 
+int pt_store_open(const char *dev_opt, char *dev, struct pt_maps *m, struct pt_rule **rules)
+{
+	if (pt_dev_resolve(dev_opt, dev) || pt_maps_open(dev, m))
+		return -1;
+	*rules = calloc(PT_MAX_RULES, sizeof(**rules));
+	if (*rules && !pt_store_read(m, *rules))
+		return 0;
+	if (!*rules)
+		pt_error("out of memory");
+	pt_store_close(m, *rules);
+	return -1;
+}
+
+void pt_store_close(struct pt_maps *m, struct pt_rule *rules)
+{
+	free(rules);
+	pt_maps_close(m);
+}
+
 int pt_store_find(const struct pt_rule *rules, const char *name)
 {
 	for (int id = 0; id < PT_MAX_RULES; id++)
@@ -96,6 +115,38 @@ static int zero_rule_stats(const struct pt_maps *m, __u32 id)
 	return ret;
 }
 
+/* Adds (or removes) the index entries of rule id: its open ports, then its trigger. */
+static int store_index(const struct pt_maps *m, __u32 id, const struct pt_rule *r, bool add)
+{
+	int ret = 0;
+
+	for (__u32 i = 0; i < r->n_open && i < PT_MAX_OPEN; i++)
+		ret |= for_each_key(&r->open[i], add ? open_set : open_clear, m, id);
+	ret |= for_each_key(&r->trigger, add ? trig_add : trig_del, m, id);
+	return ret;
+}
+
+/* Writes r into slot id under a new generation: a holder recorded before is stale. */
+int pt_store_put(const struct pt_maps *m, struct pt_rule *rules, __u32 id, struct pt_rule *r)
+{
+	r->gen = rules[id].gen + 1;
+	r->flags |= PT_RULE_USED;
+	/* Rule first, indexes after: the datapath only reaches a rule through them. */
+	if (bpf_map_update_elem(m->rules, &id, r, BPF_ANY) || store_index(m, id, r, true))
+		return pt_error("cannot store rule '%s': %s", r->name, strerror(errno));
+	rules[id] = *r;
+	return 0;
+}
+
+int pt_store_unindex(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
+{
+	if (store_index(m, id, &rules[id], false))
+		return pt_error("cannot update the indexes of rule '%s': %s", rules[id].name,
+				strerror(errno));
+	rules[id].flags &= ~PT_RULE_USED;
+	return 0;
+}
+
 int pt_store_add(const struct pt_maps *m, struct pt_rule *rules, struct pt_rule *r)
 {
 	char err[PT_ERR_LEN];
@@ -107,35 +158,51 @@ int pt_store_add(const struct pt_maps *m, struct pt_rule *rules, struct pt_rule 
 		;
 	if (id == PT_MAX_RULES)
 		return pt_error("no room for rule '%s' (at most %d rules)", r->name, PT_MAX_RULES);
-	/* A new generation: a holder recorded under the slot's last rule is stale. */
-	r->gen = rules[id].gen + 1;
-	r->flags |= PT_RULE_USED;
-	/* Rule first, indexes after: the datapath only reaches a rule through them. */
-	if (zero_rule_stats(m, id) || bpf_map_update_elem(m->rules, &id, r, BPF_ANY))
-		goto fail;
-	for (__u32 i = 0; i < r->n_open; i++)
-		if (for_each_key(&r->open[i], open_set, m, id))
-			goto fail;
-	if (for_each_key(&r->trigger, trig_add, m, id))
-		goto fail;
-	rules[id] = *r;
+	if (zero_rule_stats(m, id))
+		return pt_error("cannot reset the counters of slot %u: %s", id, strerror(errno));
+	if (pt_store_put(m, rules, id, r)) {
+		rules[id] = *r;
+		pt_store_del(m, rules, id);
+		return -1;
+	}
 	return id;
-fail:
-	pt_error("cannot store rule '%s': %s", r->name, strerror(errno));
-	rules[id] = *r;
-	pt_store_del(m, rules, id);
-	return -1;
+}
+
+int pt_store_replace(const struct pt_maps *m, struct pt_rule *rules, __u32 id, struct pt_rule *r)
+{
+	char err[PT_ERR_LEN];
+
+	if (pt_rule_fits(rules, id, r, err))
+		return pt_error("%s", err);
+	return pt_store_unindex(m, rules, id) || pt_store_put(m, rules, id, r) ? -1 : 0;
+}
+
+int pt_store_release(const struct pt_maps *m, __u32 id)
+{
+	if (bpf_map_delete_elem(m->active, &id) && errno != ENOENT)
+		return pt_error("cannot release rule %u: %s", id, strerror(errno));
+	return 0;
+}
+
+int pt_store_set_enabled(const struct pt_maps *m, struct pt_rule *rules, __u32 id, bool on)
+{
+	struct pt_rule r = rules[id];
+
+	r.flags = on ? r.flags | PT_RULE_ENABLED : r.flags & ~PT_RULE_ENABLED;
+	if (bpf_map_update_elem(m->rules, &id, &r, BPF_ANY))
+		return pt_error("cannot update rule '%s': %s", r.name, strerror(errno));
+	rules[id] = r;
+	/* A disabled rule forwards nothing: its holder goes, re-enabling starts afresh. */
+	return on ? 0 : pt_store_release(m, id);
 }
 
 int pt_store_del(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
 {
 	struct pt_rule *r = &rules[id];
-	int ret = 0;
+	int ret;
 
-	ret |= for_each_key(&r->trigger, trig_del, m, id);
-	for (__u32 i = 0; i < r->n_open && i < PT_MAX_OPEN; i++)
-		ret |= for_each_key(&r->open[i], open_clear, m, id);
-	bpf_map_delete_elem(m->active, &id); /* absent when never triggered */
+	ret = store_index(m, id, r, false);
+	ret |= pt_store_release(m, id);
 	/* Keep only the generation, so the slot's next rule starts a new one. */
 	*r = (struct pt_rule){ .gen = r->gen };
 	ret |= bpf_map_update_elem(m->rules, &id, r, BPF_ANY);

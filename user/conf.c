@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conf.h"
+
+#define CONF_LINE_MAX 1024
+
+/* "path:line: message" into err (line 0: no line); returns -1. */
+static int conf_err(char *err, const char *path, int line, const char *fmt, ...)
+{
+	int len = line ? snprintf(err, PT_ERR_LEN, "%s:%d: ", path, line)
+		       : snprintf(err, PT_ERR_LEN, "%s: ", path);
+	va_list ap;
+
+	if (len < PT_ERR_LEN) {
+		va_start(ap, fmt);
+		vsnprintf(err + len, PT_ERR_LEN - len, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Parses the tokens of one `rule` line (after the keyword) into r. */
+static int parse_rule_line(char *save, struct pt_rule *r, char *msg)
+{
+	char *tok = strtok_r(NULL, " \t", &save), *val;
+
+	pt_rule_init(r);
+	if (!tok)
+		return snprintf(msg, PT_ERR_LEN, "rule without a name"), -1;
+	if (pt_parse_name(tok, r->name, msg))
+		return -1;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		val = NULL;
+		if (strcmp(tok, "disabled") && strcmp(tok, "enabled")) {
+			val = strtok_r(NULL, " \t", &save);
+			if (!val)
+				return snprintf(msg, PT_ERR_LEN, "'%s' needs a value", tok), -1;
+		}
+		if (pt_rule_set(r, tok, val, msg))
+			return -1;
+	}
+	return pt_rule_complete(r, msg);
+}
+
+int pt_conf_parse(FILE *f, const char *path, struct pt_rule *rules, char *err)
+{
+	int *lines = calloc(PT_MAX_RULES, sizeof(*lines));
+	char buf[CONF_LINE_MAX + 2], msg[PT_ERR_LEN], *tok, *save, *hash;
+	int n = 0, line = 0, ret = -1;
+
+	if (!lines)
+		return conf_err(err, path, 0, "out of memory");
+	memset(rules, 0, PT_MAX_RULES * sizeof(*rules));
+	while (fgets(buf, sizeof(buf), f)) {
+		line++;
+		if (!strchr(buf, '\n') && !feof(f)) {
+			conf_err(err, path, line, "line longer than %d characters", CONF_LINE_MAX);
+			goto out;
+		}
+		buf[strcspn(buf, "\r\n")] = '\0';
+		hash = strchr(buf, '#');
+		if (hash)
+			*hash = '\0';
+		tok = strtok_r(buf, " \t", &save);
+		if (!tok)
+			continue;
+		if (strcmp(tok, "rule")) {
+			conf_err(err, path, line, "expected 'rule NAME ...', found '%s'", tok);
+			goto out;
+		}
+		if (n == PT_MAX_RULES) {
+			conf_err(err, path, line, "more than %d rules", PT_MAX_RULES);
+			goto out;
+		}
+		if (parse_rule_line(save, &rules[n], msg)) {
+			conf_err(err, path, line, "%s", msg);
+			goto out;
+		}
+		lines[n++] = line;
+	}
+	if (ferror(f)) {
+		conf_err(err, path, 0, "read error");
+		goto out;
+	}
+	/* Each rule against those before it, so an error names the later line. */
+	for (int i = 0; i < n; i++) {
+		if (pt_rule_fits(rules, i, &rules[i], msg)) {
+			conf_err(err, path, lines[i], "%s", msg);
+			goto out;
+		}
+		rules[i].flags |= PT_RULE_USED;
+	}
+	for (int i = 0; i < n; i++)
+		rules[i].flags &= ~PT_RULE_USED;
+	ret = n;
+out:
+	free(lines);
+	return ret;
+}
