@@ -13,6 +13,16 @@
 /* Refresh last_ns at most this often: saves a shared cache-line write per packet. */
 #define PT_REFRESH_NS (NSEC_PER_SEC / 64)
 
+/*
+ * The datapath's clock: CLOCK_MONOTONIC at tick resolution, plenty for
+ * timeouts in seconds and several times cheaper than bpf_ktime_get_ns().
+ * Read only once a packet turned out to concern a rule.
+ */
+static __always_inline __u64 pt_now(void)
+{
+	return bpf_ktime_get_coarse_ns();
+}
+
 static __always_inline void *pt_lookup0(void *map)
 {
 	__u32 zero = 0;

@@ -71,19 +71,21 @@ static __always_inline void pt_snat(struct __sk_buff *skb, const struct pt_pkt *
 }
 
 /* A reply of a rule's holder from one of its open ports: give it the WAN address. */
-static __always_inline void pt_reply(struct __sk_buff *skb, const struct pt_pkt *p,
-				     const struct pt_config *cfg, struct pt_stats *st, __u64 now)
+static __always_inline bool pt_reply(struct __sk_buff *skb, const struct pt_pkt *p,
+				     const struct pt_config *cfg, struct pt_stats *st)
 {
 	__be32 src = p->ip->saddr;
 	int rid = pt_open_owner(p->proto_idx, p->ports[0]);
 	struct pt_rule_stats *rs;
 	struct pt_active *a;
 	struct pt_rule *r;
+	__u64 now;
 
 	r = rid >= 0 ? pt_rule_get(rid) : NULL;
 	a = r ? pt_holder(rid, r) : NULL;
 	if (!a || a->holder != src)
-		return;
+		return false;
+	now = pt_now();
 	/*
 	 * Rewritten even once the rule closed: a LAN address must never leak to
 	 * the WAN. Only a live rule counts it as activity.
@@ -95,6 +97,7 @@ static __always_inline void pt_reply(struct __sk_buff *skb, const struct pt_pkt 
 	}
 	pt_snat(skb, p, src, cfg->wan_addr);
 	st->tc_snat++;
+	return true;
 }
 
 /*
@@ -127,13 +130,14 @@ static __always_inline __be32 pt_lan_host(struct __sk_buff *skb, const struct pt
 
 static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pkt *p,
 				       const struct pt_config *cfg, struct pt_stats *st,
-				       __be32 src, __be16 sport, __u64 now)
+				       __be32 src, __be16 sport)
 {
 	__u32 key = pt_port_key(p->proto_idx, bpf_ntohs(p->ports[1]));
 	struct pt_trig_slot *slot = bpf_map_lookup_elem(&pt_trig_idx, &key);
 	struct pt_rule *r;
 	__be32 host;
 	__u32 i, rid;
+	__u64 now;
 
 	if (!slot || !slot->rule[0])
 		return;
@@ -143,6 +147,7 @@ static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pk
 		return;
 	}
 	st->tc_trigger++;
+	now = pt_now();
 	for (i = 0; i < PT_TRIG_SLOTS && slot->rule[i]; i++) {
 		rid = slot->rule[i] - 1;
 		r = pt_rule_get(rid);
@@ -159,7 +164,6 @@ int pt_tc_out(struct __sk_buff *skb)
 	struct pt_pkt p;
 	__be32 src;
 	__be16 sport;
-	__u64 now;
 
 	if (!st || !cfg)
 		return TC_ACT_OK;
@@ -174,16 +178,12 @@ int pt_tc_out(struct __sk_buff *skb)
 	default:
 		return TC_ACT_OK;
 	}
-	now = bpf_ktime_get_ns();
 	src = p.ip->saddr;
 	sport = p.ports[0];
-	if (src != cfg->wan_addr) {
-		pt_reply(skb, &p, cfg, st, now);
-		/* The rewrite moved the packet: read it again for the trigger check. */
-		if (pt_parse_skb(skb, &p))
-			return TC_ACT_OK;
-	}
-	pt_trigger(skb, &p, cfg, st, src, sport, now);
+	/* A rewrite moves the packet: read it again for the trigger check. */
+	if (src != cfg->wan_addr && pt_reply(skb, &p, cfg, st) && pt_parse_skb(skb, &p))
+		return TC_ACT_OK;
+	pt_trigger(skb, &p, cfg, st, src, sport);
 	return TC_ACT_OK;
 }
 

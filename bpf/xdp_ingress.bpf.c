@@ -72,7 +72,7 @@ int pt_xdp_in(struct xdp_md *ctx)
 		st->xdp_passed++;
 		return XDP_PASS;
 	}
-	now = bpf_ktime_get_ns();
+	now = pt_now();
 	a = pt_live(rid, r, now);
 	rs = pt_rule_stats_get(rid);
 	if (!a || !rs) {

@@ -11,7 +11,7 @@
 
 #define NSEC_PER_SEC 1000000000ull
 
-/* The clock of bpf_ktime_get_ns(). */
+/* The datapath's clock (bpf_ktime_get_coarse_ns(), which lags this by at most a tick). */
 static __u64 now_ns(void)
 {
 	struct timespec ts;

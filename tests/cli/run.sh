@@ -99,8 +99,8 @@ expect_error "too many open entries" "too many open entries" add-rule a --trigge
 expect_error "timeout 0" "out of range" add-rule a --trigger tcp:1 --open tcp:1 --timeout 0
 expect_error "absurd timeout" "out of range" add-rule a --trigger tcp:1 --open tcp:1 --timeout 999999999
 expect_error "invalid timeout" "invalid timeout" add-rule a --trigger tcp:1 --open tcp:1 --timeout 5x
-expect_error "missing --trigger" "needs --trigger" add-rule a --open tcp:1
-expect_error "missing --open" "needs --open" add-rule a --trigger tcp:1
+expect_error "missing --trigger" "needs a trigger" add-rule a --open tcp:1
+expect_error "missing --open" "needs open ports" add-rule a --trigger tcp:1
 expect_error "unknown policy" "unknown policy" add-rule a --trigger tcp:1 --open tcp:1 --policy random
 expect_error "invalid allow prefix" "invalid prefix length" add-rule a --trigger tcp:1 --open tcp:1 --allow 192.168.1.0/33
 expect_error "--dev not loaded" "not loaded on nov4" add-rule --dev nov4 a --trigger tcp:1 --open tcp:1

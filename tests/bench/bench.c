@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench: what ptctl's programs cost per packet, measured with
+ * BPF_PROG_TEST_RUN next to programs that do nothing, with 1 rule and with
+ * 1000 (the datapath indexes ports directly: the two should match).
+ *
+ * Timings are reported, never judged. The exit status says whether every
+ * program loaded, ran, and took the path its case is about (checked on
+ * ptctl's own counters after every run).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <netinet/in.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fixture.h"
+#include "pkt.h"
+#include "view.h"
+#include "bench_empty.skel.h"
+
+#define WAN "198.51.100.1"
+#define LAN "192.168.1.10"
+#define REMOTE "203.0.113.9"
+#define TRIG_BASE 10000 /* rule i: trigger tcp:TRIG_BASE+i ... */
+#define OPEN_BASE 20000 /* ... opens tcp:OPEN_BASE+i */
+#define TIMEOUT_S 3600	/* outlasts the bench: the rule stays active */
+/* Frame bytes the restore stubs put back. */
+#define BENCH_HDR sizeof(((struct bench_empty__bss *)0)->bench_hdr)
+#define TC_ACT_OK 0
+
+#define REPEAT_DEFAULT 1000000
+#define RUNS_DEFAULT 5
+#define RUNS_MAX 99
+
+enum hook { HOOK_XDP, HOOK_TC };
+
+/* Port placeholders: the ports of the exercised rule, the last one added. */
+enum { PORT_TRIG = 1, PORT_OPEN = 2 };
+
+#define STAT(field) offsetof(struct pt_stats, field)
+
+struct bench_case {
+	const char *name;
+	enum hook hook;
+	const char *saddr, *daddr;
+	__u16 sport, dport;
+	bool restore;	/* the program rewrites the frame: run it behind a stub */
+	size_t expect;	/* pt_stats counter each run bumps (and no other outcome) */
+};
+
+static const struct bench_case cases[] = {
+	{ .name = "xdp non-matching (port 80)", .hook = HOOK_XDP,
+	  .saddr = REMOTE, .sport = 40000, .daddr = WAN, .dport = 80,
+	  .expect = STAT(xdp_passed) },
+	{ .name = "xdp matching (DNAT) *", .hook = HOOK_XDP,
+	  .saddr = REMOTE, .sport = 40000, .daddr = WAN, .dport = PORT_OPEN,
+	  .restore = true, .expect = STAT(xdp_rewritten) },
+	{ .name = "tc non-trigger, masqueraded", .hook = HOOK_TC,
+	  .saddr = WAN, .sport = 40000, .daddr = REMOTE, .dport = 443,
+	  .expect = STAT(tc_seen) },
+	{ .name = "tc non-trigger, LAN src", .hook = HOOK_TC,
+	  .saddr = LAN, .sport = 40000, .daddr = REMOTE, .dport = 443,
+	  .expect = STAT(tc_seen) },
+	{ .name = "tc trigger, LAN src (no NAT)", .hook = HOOK_TC,
+	  .saddr = LAN, .sport = 33333, .daddr = REMOTE, .dport = PORT_TRIG,
+	  .expect = STAT(tc_trigger) },
+	{ .name = "tc trigger, WAN src, ct miss", .hook = HOOK_TC,
+	  .saddr = WAN, .sport = 33333, .daddr = REMOTE, .dport = PORT_TRIG,
+	  .expect = STAT(tc_no_host) },
+	{ .name = "tc reply SNAT *", .hook = HOOK_TC,
+	  .saddr = LAN, .sport = PORT_OPEN, .daddr = REMOTE, .dport = 40000,
+	  .restore = true, .expect = STAT(tc_snat) },
+};
+
+/* What a packet can come to; a run must bump its case's counter and no other. */
+static const size_t outcomes[] = {
+	STAT(xdp_rewritten), STAT(xdp_passed), STAT(xdp_parse_fail), STAT(xdp_closed),
+	STAT(tc_snat), STAT(tc_trigger), STAT(tc_parse_fail), STAT(tc_no_host),
+};
+
+static const int rule_counts[] = { 1, 1000 };
+#define N_SETUPS (sizeof(rule_counts) / sizeof(rule_counts[0]))
+
+struct setup {
+	struct fix f;
+	int n_rules;
+};
+
+struct bench {
+	struct setup setups[N_SETUPS];
+	struct bench_empty *empty;
+	__u32 repeat;
+	int runs;
+};
+
+struct result {
+	double ns, empty_ns;
+};
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static __u16 case_port(__u16 port, int n_rules)
+{
+	if (port == PORT_TRIG)
+		return TRIG_BASE + n_rules - 1;
+	if (port == PORT_OPEN)
+		return OPEN_BASE + n_rules - 1;
+	return port;
+}
+
+static size_t case_frame(const struct bench_case *c, int n_rules, __u8 *frame)
+{
+	struct pkt_spec s = {
+		.proto = IPPROTO_TCP, .saddr = c->saddr, .daddr = c->daddr,
+		.sport = case_port(c->sport, n_rules), .dport = case_port(c->dport, n_rules),
+		.payload_len = BENCH_HDR - 54, /* Ethernet + IPv4 + TCP = 54 */
+	};
+
+	return pkt_build(frame, &s);
+}
+
+/* Rules 0..n-1, the last one triggered by LAN so that it is active. */
+static int setup_open(struct setup *s, int n_rules)
+{
+	struct bench_case trig = { .saddr = LAN, .daddr = REMOTE, .sport = 33333,
+				   .dport = PORT_TRIG };
+	struct run_result r;
+	struct pt_active a;
+	__u8 frame[PKT_MAX];
+	char name[16], trigger[16], open[16];
+	size_t len;
+
+	s->n_rules = n_rules;
+	if (fix_open(&s->f, WAN))
+		return fail("cannot load ptctl's programs");
+	for (int i = 0; i < n_rules; i++) {
+		snprintf(name, sizeof(name), "r%d", i);
+		snprintf(trigger, sizeof(trigger), "tcp:%d", TRIG_BASE + i);
+		snprintf(open, sizeof(open), "tcp:%d", OPEN_BASE + i);
+		if (fix_add_rule(&s->f, name, trigger, open, TIMEOUT_S) != i)
+			return fail("cannot add rule %s (%s -> %s)", name, trigger, open);
+	}
+	len = case_frame(&trig, n_rules, frame);
+	if (fix_run(bpf_program__fd(s->f.skel->progs.pt_tc_out), frame, len, &r))
+		return fail("cannot run pt_tc_out: %s", strerror(errno));
+	if (fix_active(&s->f, n_rules - 1, &a) || a.holder != pkt_addr(LAN))
+		return fail("trigger did not activate rule %d", n_rules - 1);
+	return 0;
+}
+
+static int bench_open(struct bench *b)
+{
+	for (size_t i = 0; i < N_SETUPS; i++)
+		if (setup_open(&b->setups[i], rule_counts[i]))
+			return -1;
+	b->empty = bench_empty__open_and_load();
+	if (!b->empty)
+		return fail("cannot load the empty programs: %s", strerror(errno));
+	return 0;
+}
+
+static void bench_close(struct bench *b)
+{
+	for (size_t i = 0; i < N_SETUPS; i++)
+		if (b->setups[i].f.skel)
+			fix_close(&b->setups[i].f);
+	bench_empty__destroy(b->empty);
+}
+
+static int prog_fd(struct bench *b, struct setup *s, const struct bench_case *c, bool real)
+{
+	if (c->hook == HOOK_XDP)
+		return bpf_program__fd(real ? s->f.skel->progs.pt_xdp_in
+					    : b->empty->progs.bench_xdp_empty);
+	return bpf_program__fd(real ? s->f.skel->progs.pt_tc_out
+				    : b->empty->progs.bench_tc_empty);
+}
+
+/* The program to start: fd itself, or the restore stub, told to tail-call fd. */
+static int entry_fd(struct bench *b, const struct bench_case *c, int fd)
+{
+	struct bpf_map *next = c->hook == HOOK_XDP ? b->empty->maps.bench_xdp_next
+						   : b->empty->maps.bench_tc_next;
+	__u32 zero = 0;
+
+	if (!c->restore)
+		return fd;
+	if (bpf_map_update_elem(bpf_map__fd(next), &zero, &fd, BPF_ANY))
+		return fail("cannot set the stub's tail call: %s", strerror(errno));
+	return bpf_program__fd(c->hook == HOOK_XDP ? b->empty->progs.bench_xdp_restore
+						   : b->empty->progs.bench_tc_restore);
+}
+
+static int stats_read(struct setup *s, struct pt_stats *st)
+{
+	if (pt_percpu_sum(s->f.m.stats, 0, (__u64 *)st, sizeof(*st) / sizeof(__u64)))
+		return fail("cannot read pt_stats: %s", strerror(errno));
+	return 0;
+}
+
+static __u64 stat_delta(const struct pt_stats *a, const struct pt_stats *b, size_t off)
+{
+	return *(const __u64 *)((const char *)b + off) - *(const __u64 *)((const char *)a + off);
+}
+
+/* Every repeat took the case's path: its counter grew by repeat, no other outcome did. */
+static int stats_check(const struct bench *b, const struct bench_case *c,
+		       const struct pt_stats *before, const struct pt_stats *after)
+{
+	if (stat_delta(before, after, c->expect) != b->repeat)
+		return fail("%s: %llu of %u runs took the expected path", c->name,
+			    (unsigned long long)stat_delta(before, after, c->expect), b->repeat);
+	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
+		if (outcomes[i] != c->expect && stat_delta(before, after, outcomes[i]))
+			return fail("%s: runs took an unexpected path", c->name);
+	return 0;
+}
+
+/* One BPF_PROG_TEST_RUN of repeat runs; *ns: the kernel's time per run. */
+static int test_run(const struct bench *b, const struct bench_case *c, int fd,
+		    const __u8 *frame, size_t len, double *ns)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+		    .repeat = b->repeat);
+	__u32 want = c->hook == HOOK_XDP ? XDP_PASS : TC_ACT_OK;
+
+	if (bpf_prog_test_run_opts(fd, &o))
+		return fail("%s: BPF_PROG_TEST_RUN: %s", c->name, strerror(errno));
+	if (o.retval != want)
+		return fail("%s: program returned %u, not %u", c->name, o.retval, want);
+	*ns = o.duration;
+	return 0;
+}
+
+static int run_one(struct bench *b, struct setup *s, const struct bench_case *c, bool real,
+		   const __u8 *frame, size_t len, double *ns)
+{
+	int fd = entry_fd(b, c, prog_fd(b, s, c, real));
+	struct pt_stats before, after;
+
+	if (fd < 0 || (real && stats_read(s, &before)))
+		return -1;
+	if (test_run(b, c, fd, frame, len, ns))
+		return -1;
+	if (real && (stats_read(s, &after) || stats_check(b, c, &before, &after)))
+		return -1;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The case with ptctl's program and with the empty one, runs interleaved. */
+static int measure(struct bench *b, struct setup *s, const struct bench_case *c,
+		   struct result *res)
+{
+	double real[RUNS_MAX], empty[RUNS_MAX];
+	__u8 frame[PKT_MAX];
+	size_t len = case_frame(c, s->n_rules, frame);
+
+	memcpy(b->empty->bss->bench_hdr, frame, BENCH_HDR);
+	for (int i = 0; i < b->runs; i++)
+		if (run_one(b, s, c, true, frame, len, &real[i]) ||
+		    run_one(b, s, c, false, frame, len, &empty[i]))
+			return -1;
+	res->ns = median(real, b->runs);
+	res->empty_ns = median(empty, b->runs);
+	return 0;
+}
+
+static void print_header(const struct bench *b)
+{
+	struct utsname u;
+
+	uname(&u);
+	printf("ptctl bench: per-packet cost of the datapath programs, with BPF_PROG_TEST_RUN\n"
+	       "  kernel %s, %ld CPUs online\n"
+	       "  commands: make bench; build/bench [-r REPEAT] [-n RUNS] (as root)\n"
+	       "  ns/pkt        the kernel's time per run: median of %d test runs x %u repeats\n"
+	       "  empty ns/pkt  same packet, a program that only returns XDP_PASS / TC_ACT_OK,\n"
+	       "                test runs interleaved with the real ones\n"
+	       "  +ns, ratio    ns/pkt - empty, ns/pkt / empty\n"
+	       "  rules         rule i triggers on tcp:%d+i, opens tcp:%d+i; the packet\n"
+	       "                hits the last one added (active, held by %s)\n"
+	       "  *             the program rewrites the frame, which the kernel reuses across\n"
+	       "                repeats: both columns run behind a stub that restores it first\n\n",
+	       u.release, sysconf(_SC_NPROCESSORS_ONLN), b->runs, b->repeat, TRIG_BASE,
+	       OPEN_BASE, LAN);
+	printf("%-32s %5s %8s %13s %7s %7s\n", "case", "rules", "ns/pkt", "empty ns/pkt", "+ns",
+	       "ratio");
+}
+
+static void print_row(const struct bench_case *c, int n_rules, const struct result *r)
+{
+	printf("%-32s %5d %8.0f %13.0f %7.0f %6.2fx\n", c->name, n_rules, r->ns, r->empty_ns,
+	       r->ns - r->empty_ns, r->empty_ns > 0 ? r->ns / r->empty_ns : 0.0);
+}
+
+static int bench_all(struct bench *b)
+{
+	struct result r;
+
+	print_header(b);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (size_t j = 0; j < N_SETUPS; j++) {
+			if (measure(b, &b->setups[j], &cases[i], &r))
+				return -1;
+			print_row(&cases[i], b->setups[j].n_rules, &r);
+			fflush(stdout);
+		}
+	}
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: bench [-r REPEAT] [-n RUNS]\n"
+		     "  -r REPEAT  runs per BPF_PROG_TEST_RUN (default %d)\n"
+		     "  -n RUNS    test runs per case, median taken (default %d, at most %d)\n",
+		REPEAT_DEFAULT, RUNS_DEFAULT, RUNS_MAX);
+}
+
+static int parse_num(const char *arg, long max, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(arg, &end, 10);
+	return errno || *end || end == arg || *v < 1 || *v > max ? -1 : 0;
+}
+
+static int parse_args(struct bench *b, int argc, char **argv)
+{
+	long v;
+	int opt;
+
+	b->repeat = REPEAT_DEFAULT;
+	b->runs = RUNS_DEFAULT;
+	while ((opt = getopt(argc, argv, "r:n:h")) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'r':
+			if (parse_num(optarg, 100000000, &v))
+				goto bad;
+			b->repeat = v;
+			break;
+		case 'n':
+			if (parse_num(optarg, RUNS_MAX, &v))
+				goto bad;
+			b->runs = v;
+			break;
+		default:
+			goto bad;
+		}
+	}
+	if (optind == argc)
+		return 0;
+bad:
+	fail("invalid arguments (REPEAT: 1 to 100000000, RUNS: 1 to %d)", RUNS_MAX);
+	usage(stderr);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench b;
+	int err;
+
+	if (parse_args(&b, argc, argv))
+		return 1;
+	libbpf_set_print(libbpf_print);
+	err = bench_open(&b) || bench_all(&b);
+	bench_close(&b);
+	return err ? 1 : 0;
+}
