@@ -21,7 +21,7 @@ LDLIBS += $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror
 
 BPF_HDRS := $(wildcard bpf/*.h) include/ptctl.h vmlinux/vmlinux.h
-BPF_PROGS := xdp_ingress tc_ingress tc_egress
+BPF_PROGS := xdp_ingress tc_ingress tc_egress release
 BPF_OBJS := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 
 USER_SRCS := $(wildcard user/*.c)

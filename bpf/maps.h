@@ -26,5 +26,12 @@ PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, __u32, PT_PORT_KEYS, pt_open_idx);
 PT_MAP(BPF_MAP_TYPE_LRU_HASH, __u32, struct pt_active, 4 * PT_MAX_RULES, pt_active);
 PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_rule_stats, PT_MAX_RULES, pt_rule_stats);
 PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_stats, 1, pt_stats);
+PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_ev_budget, 1, pt_ev_budget);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PT_EVENTS_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pt_events SEC(".maps") __weak;
 
 #endif /* PT_MAPS_H */

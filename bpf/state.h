@@ -8,6 +8,7 @@
 #define PT_STATE_H
 
 #include "maps.h"
+#include "events.h"
 
 #define NSEC_PER_SEC 1000000000ull
 /* Refresh last_ns at most this often: saves a shared cache-line write per packet. */
@@ -95,49 +96,96 @@ static __always_inline bool pt_allowed(const struct pt_rule *r, __u32 host)
 	return false;
 }
 
+#define PT_CLOCK_MONOTONIC 1
+
+/*
+ * Fires when the rule held in a may have expired: reports the expiry, or
+ * waits again if there was activity since. A rule redefined or deleted
+ * since has nothing to report (ptctl reported its release).
+ */
+static int pt_expiry_cb(void *map, __u32 *rid, struct pt_active *a)
+{
+	struct pt_rule *r = pt_rule_get(*rid);
+	__u64 now = pt_now(), idle = now - a->last_ns;
+	__u64 timeout = r ? (__u64)r->timeout_s * NSEC_PER_SEC : 0;
+
+	(void)map;
+	if (!r || a->gen != r->gen)
+		return 0;
+	if (idle < timeout)
+		bpf_timer_start(&a->expiry, timeout - idle, 0);
+	else
+		pt_emit(PT_EV_EXPIRED, *rid, a->gen, a->holder, 0, now);
+	return 0;
+}
+
+static __always_inline void pt_arm_expiry(struct pt_active *a, const struct pt_rule *r)
+{
+	bpf_timer_init(&a->expiry, &pt_active, PT_CLOCK_MONOTONIC); /* -EBUSY once done */
+	bpf_timer_set_callback(&a->expiry, pt_expiry_cb);
+	bpf_timer_start(&a->expiry, (__u64)r->timeout_s * NSEC_PER_SEC, 0);
+}
+
+static __always_inline void pt_conflict(__u32 rid, const struct pt_rule *r, struct pt_active *a,
+					struct pt_rule_stats *rs, __u32 host, __u64 now)
+{
+	rs->conflicts++;
+	if (now - a->conflict_ns < NSEC_PER_SEC)
+		return;
+	a->conflict_ns = now;
+	pt_emit(PT_EV_CONFLICT, rid, r->gen, a->holder, host, now);
+}
+
 /*
  * A trigger packet from host for rule rid: take the rule if it is free
  * (never held, expired, or redefined since) or the policy is newest-wins,
- * refresh it if host already holds it, else count a conflict.
+ * refresh it if host holds it, else count a conflict.
  */
 static __always_inline void pt_claim(__u32 rid, const struct pt_rule *r, __u32 host,
 				     __u64 now)
 {
 	struct pt_rule_stats *rs = pt_rule_stats_get(rid);
 	struct pt_active *a = bpf_map_lookup_elem(&pt_active, &rid);
-	__u32 old;
+	__u32 old, prev;
+	bool live;
 
 	if (!rs)
 		return;
+	rs->triggers++;
 	if (!a) {
 		struct pt_active fresh = {
 			.holder = host, .gen = r->gen, .last_ns = now, .since_ns = now,
 		};
 
 		/* NOEXIST: if another CPU created it first, its holder stands. */
-		if (!bpf_map_update_elem(&pt_active, &rid, &fresh, BPF_NOEXIST))
-			rs->activations++;
-		rs->triggers++;
-		return;
+		if (bpf_map_update_elem(&pt_active, &rid, &fresh, BPF_NOEXIST))
+			return;
+		a = bpf_map_lookup_elem(&pt_active, &rid);
+		if (!a)
+			return;
+		prev = 0;
+	} else {
+		live = a->gen == r->gen && !pt_expired(a, r, now);
+		old = a->holder;
+		if (live && old == host) {
+			pt_touch(a, now);
+			return;
+		}
+		if (live && !(r->flags & PT_RULE_NEWEST)) {
+			pt_conflict(rid, r, a, rs, host, now);
+			return;
+		}
+		/* Take it over; on a race with another taker, the first one wins. */
+		if (__sync_val_compare_and_swap(&a->holder, old, host) != old)
+			return;
+		a->gen = r->gen;
+		a->last_ns = now;
+		a->since_ns = now;
+		prev = live ? old : 0;
 	}
-	old = a->holder;
-	if (old == host && a->gen == r->gen) {
-		pt_touch(a, now);
-		rs->triggers++;
-		return;
-	}
-	if (a->gen == r->gen && !pt_expired(a, r, now) && !(r->flags & PT_RULE_NEWEST)) {
-		rs->conflicts++;
-		return;
-	}
-	/* Take it over; on a race with another taker, the first one wins. */
-	if (__sync_val_compare_and_swap(&a->holder, old, host) != old)
-		return;
-	a->gen = r->gen;
-	a->last_ns = now;
-	a->since_ns = now;
 	rs->activations++;
-	rs->triggers++;
+	pt_arm_expiry(a, r);
+	pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, prev, now);
 }
 
 #endif /* PT_STATE_H */

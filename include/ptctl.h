@@ -10,6 +10,10 @@
 #ifndef PTCTL_H
 #define PTCTL_H
 
+#ifndef __VMLINUX_H__
+#include <linux/bpf.h> /* struct bpf_timer, for the user side */
+#endif
+
 #define PT_MAX_RULES 1024	/* rules per interface */
 #define PT_MAX_OPEN 16		/* open entries per rule */
 #define PT_MAX_ALLOW 8		/* allowed LAN prefixes per rule */
@@ -70,10 +74,12 @@ struct pt_rule {
 
 /* pt_active[id]: the rule's holder; present once the rule was triggered. */
 struct pt_active {
-	__u32 holder;	/* LAN host, network order */
-	__u32 gen;	/* pt_rule.gen it was taken under; else stale */
-	__u64 last_ns;	/* last activity, bpf_ktime_get_ns() */
-	__u64 since_ns;	/* when this holder took the rule */
+	__u32 holder;	  /* LAN host, network order */
+	__u32 gen;	  /* pt_rule.gen it was taken under; else stale */
+	__u64 last_ns;	  /* last activity, CLOCK_MONOTONIC ns */
+	__u64 since_ns;	  /* when this holder took the rule */
+	__u64 conflict_ns; /* last conflict event: at most one a second */
+	struct bpf_timer expiry; /* fires when the rule may have expired */
 };
 
 /* pt_trig_idx[proto_idx * 65536 + port]: rules triggered by that port. */
@@ -116,6 +122,42 @@ struct pt_stats {
 	__u64 tc_trigger;	/* trigger packets that touched a rule */
 	__u64 tc_parse_fail;
 	__u64 tc_no_host;	/* trigger from the router itself, or no conntrack */
+	__u64 ev_limited;	/* events not sent: over the rate limit */
+	__u64 ev_lost;		/* events not sent: ring buffer full */
+};
+
+/* pt_events (ring buffer): what happened to rules, for `ptctl monitor`. */
+enum pt_event_type {
+	PT_EV_ACTIVATED = 1, /* holder took the rule (other: previous live holder) */
+	PT_EV_CONFLICT,	     /* other triggered, holder keeps the rule */
+	PT_EV_EXPIRED,	     /* idle for the rule's timeout */
+	PT_EV_RELEASED,	     /* closed by ptctl (release, disable, delete, change) */
+};
+
+struct pt_event {
+	__u64 ts_ns;	/* CLOCK_MONOTONIC */
+	__u32 type;	/* enum pt_event_type */
+	__u32 rule;	/* rule id */
+	__u32 gen;	/* rule generation, to tell a reused id apart */
+	__u32 holder;	/* network order */
+	__u32 other;	/* network order, 0 if none */
+	__u32 pad;
+};
+
+#define PT_EVENTS_SIZE (256 * 1024)
+/* Per CPU, at most PT_EV_BURST events every PT_EV_WINDOW_NS: a flood cannot drown the ring. */
+#define PT_EV_BURST 64
+#define PT_EV_WINDOW_NS 100000000ull
+
+/* Per-CPU rate limit state of events (pt_ev_budget[0]). */
+struct pt_ev_budget {
+	__u64 window_ns;
+	__u64 sent;
+};
+
+/* Context of the pt_release program, run by ptctl with BPF_PROG_RUN. */
+struct pt_release_args {
+	__u32 rule;
 };
 
 /*

@@ -15,6 +15,7 @@ int cmd_apply(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 /* Exit status 2 after printing the command's usage line. */
 int pt_usage(const char *cmd);

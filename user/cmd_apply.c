@@ -122,7 +122,7 @@ int cmd_apply(int argc, char **argv)
 	struct pt_rule *have = NULL, *old = NULL;
 	const char *dev_opt = NULL, *path;
 	char dev[IF_NAMESIZE], err[PT_ERR_LEN];
-	struct pt_maps m = { -1, -1, -1, -1, -1, -1, -1 };
+	struct pt_maps m;
 	int c, ret = -1;
 	FILE *f;
 

@@ -41,6 +41,8 @@ static const struct counter stats_counters[] = {
 	STAT(tc_snat, "outbound holder replies rewritten"),
 	STAT(tc_no_host, "outbound triggers from the router itself"),
 	STAT(tc_parse_fail, "outbound not parsed (malformed, fragment)"),
+	STAT(ev_limited, "events not sent: over the rate limit"),
+	STAT(ev_lost, "events not sent: ring buffer full"),
 };
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -234,6 +234,18 @@ static int attach_all(struct load_opts *o, struct ptctl *skel, __u32 old_xdp_id)
 	return 0;
 }
 
+/* pt_release is run by later ptctl commands: pinned beside the maps, replaced on upgrade. */
+static int pin_release(struct ptctl *skel, const char *dir)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/pt_release", dir);
+	unlink(path);
+	if (bpf_program__pin(skel->progs.pt_release, path))
+		return pt_error("cannot pin %s: %s", path, strerror(errno));
+	return 0;
+}
+
 int cmd_load(int argc, char **argv)
 {
 	struct load_opts o = {};
@@ -268,7 +280,7 @@ int cmd_load(int argc, char **argv)
 				   "'ptctl unload' first" : "");
 		goto fail;
 	}
-	if (attach_all(&o, skel, old_xdp_id))
+	if (pin_release(skel, dir) || attach_all(&o, skel, old_xdp_id))
 		goto fail;
 	ptctl__destroy(skel);
 	inet_ntop(AF_INET, &o.cfg.wan_addr, addr, sizeof(addr));

@@ -31,6 +31,7 @@ static const struct pt_command {
 	{ "list", cmd_list, "list [--dev IFACE]" },
 	{ "status", cmd_status, "status [--dev IFACE] NAME" },
 	{ "stats", cmd_stats, "stats [--dev IFACE]" },
+	{ "monitor", cmd_monitor, "monitor [--dev IFACE] [--count N]" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -46,6 +47,7 @@ static const char *help_tail =
 	"  ptctl add-rule game --trigger udp:27015-27030 --open udp:27000-27015,tcp:27020\n"
 	"  ptctl -j list\n"
 	"  ptctl status irc-dcc\n"
+	"  ptctl -j monitor\n"
 	"  ptctl apply /etc/ptctl/wan0.conf\n"
 	"  ptctl del-rule irc-dcc\n"
 	"  ptctl unload wan0\n";

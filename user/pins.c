@@ -84,6 +84,8 @@ static const struct {
 	{ "pt_active", offsetof(struct pt_maps, active) },
 	{ "pt_rule_stats", offsetof(struct pt_maps, rule_stats) },
 	{ "pt_stats", offsetof(struct pt_maps, stats) },
+	{ "pt_events", offsetof(struct pt_maps, events) },
+	{ "pt_release", offsetof(struct pt_maps, release) },
 };
 #define N_PINNED (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
 

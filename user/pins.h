@@ -9,9 +9,9 @@
 #define PT_BPFFS "/sys/fs/bpf"
 #define PT_PIN_ROOT PT_BPFFS "/ptctl"
 
-/* File descriptors of the pinned maps of one interface. */
+/* File descriptors of the pinned maps of one interface, and of its pt_release program. */
 struct pt_maps {
-	int config, rules, trig_idx, open_idx, active, rule_stats, stats;
+	int config, rules, trig_idx, open_idx, active, rule_stats, stats, events, release;
 };
 
 int pt_bpffs_ensure(void);

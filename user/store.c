@@ -140,7 +140,7 @@ int pt_store_put(const struct pt_maps *m, struct pt_rule *rules, __u32 id, struc
 
 int pt_store_unindex(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
 {
-	if (store_index(m, id, &rules[id], false))
+	if (store_index(m, id, &rules[id], false) || pt_store_release(m, id))
 		return pt_error("cannot update the indexes of rule '%s': %s", rules[id].name,
 				strerror(errno));
 	rules[id].flags &= ~PT_RULE_USED;
@@ -177,9 +177,13 @@ int pt_store_replace(const struct pt_maps *m, struct pt_rule *rules, __u32 id, s
 	return pt_store_unindex(m, rules, id) || pt_store_put(m, rules, id, r) ? -1 : 0;
 }
 
+/* Through pt_release, so that `ptctl monitor` hears of it like of the datapath's events. */
 int pt_store_release(const struct pt_maps *m, __u32 id)
 {
-	if (bpf_map_delete_elem(m->active, &id) && errno != ENOENT)
+	struct pt_release_args args = { .rule = id };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &args, .ctx_size_in = sizeof(args));
+
+	if (bpf_prog_test_run_opts(m->release, &o))
 		return pt_error("cannot release rule %u: %s", id, strerror(errno));
 	return 0;
 }
@@ -202,7 +206,7 @@ int pt_store_del(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
 	int ret;
 
 	ret = store_index(m, id, r, false);
-	ret |= pt_store_release(m, id);
+	ret |= pt_store_release(m, id); /* while the rule is there: reports the holder */
 	/* Keep only the generation, so the slot's next rule starts a new one. */
 	*r = (struct pt_rule){ .gen = r->gen };
 	ret |= bpf_map_update_elem(m->rules, &id, r, BPF_ANY);

@@ -22,7 +22,8 @@ int pt_store_add(const struct pt_maps *m, struct pt_rule *rules, struct pt_rule 
 /*
  * For redefining several rules at once (apply), whose new set was checked as
  * a whole: take rule id out of the indexes (the datapath no longer reaches
- * it; rules[id] no longer counts as defined), then write its new definition.
+ * it, its holder is released; rules[id] no longer counts as defined), then
+ * write its new definition.
  */
 int pt_store_unindex(const struct pt_maps *m, struct pt_rule *rules, __u32 id);
 int pt_store_put(const struct pt_maps *m, struct pt_rule *rules, __u32 id, struct pt_rule *r);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fixture.h"
@@ -34,6 +35,8 @@ int fix_open(struct fix *f, const char *wan)
 		.active = bpf_map__fd(f->skel->maps.pt_active),
 		.rule_stats = bpf_map__fd(f->skel->maps.pt_rule_stats),
 		.stats = bpf_map__fd(f->skel->maps.pt_stats),
+		.events = bpf_map__fd(f->skel->maps.pt_events),
+		.release = bpf_program__fd(f->skel->progs.pt_release),
 	};
 	f->rules = calloc(PT_MAX_RULES, sizeof(*f->rules));
 	if (!f->rules)
@@ -87,6 +90,7 @@ int fix_run_xdp(struct fix *f, const void *frame, __u32 len, struct run_result *
 	/* data_out starts at data_meta; ctx_out.data is the metadata length. */
 	r->meta_len = ctx_out.data - ctx_out.data_meta;
 	r->out_len = o.data_size_out - r->meta_len;
+	memcpy(r->meta, r->out, r->meta_len < sizeof(r->meta) ? r->meta_len : sizeof(r->meta));
 	memmove(r->out, r->out + r->meta_len, r->out_len);
 	return err;
 }
@@ -109,4 +113,38 @@ int fix_age(struct fix *f, __u32 id, __u64 seconds)
 int fix_rule_stats(struct fix *f, __u32 id, struct pt_rule_stats *st)
 {
 	return pt_percpu_sum(f->m.rule_stats, id, (__u64 *)st, sizeof(*st) / sizeof(__u64));
+}
+
+int fix_stats(struct fix *f, struct pt_stats *st)
+{
+	return pt_percpu_sum(f->m.stats, 0, (__u64 *)st, sizeof(*st) / sizeof(__u64));
+}
+
+__u64 fix_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int fix_activate(struct fix *f, __u32 id, __u32 holder)
+{
+	__u64 now = fix_now_ns();
+	struct pt_active a = {
+		.holder = holder, .gen = f->rules[id].gen, .last_ns = now, .since_ns = now,
+	};
+
+	return bpf_map_update_elem(f->m.active, &id, &a, BPF_ANY);
+}
+
+int fix_rule_get(struct fix *f, __u32 id, struct pt_rule *r)
+{
+	return bpf_map_lookup_elem(f->m.rules, &id, r);
+}
+
+int fix_rule_put(struct fix *f, __u32 id, const struct pt_rule *r)
+{
+	f->rules[id] = *r;
+	return bpf_map_update_elem(f->m.rules, &id, r, BPF_EXIST);
 }

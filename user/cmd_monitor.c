@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptctl monitor: the live stream of rule events from the pt_events ring
+ * buffer (activated, conflict, expired, released), one line each, or one
+ * JSON object a line with -j. Runs until interrupted, or --count events.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cmd.h"
+#include "out.h"
+#include "pins.h"
+#include "rule.h"
+
+#define NSEC_PER_SEC 1000000000ll
+
+struct monitor {
+	const char *dev;
+	struct pt_maps m;
+	long long mono_to_real_ns; /* events carry CLOCK_MONOTONIC */
+	unsigned long left;	   /* events still wanted; 0: no limit */
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/*
+ * A ring buffer has one consumer position: two readers would each see part
+ * of the events. One monitor per interface, then, held by a lock on its pin
+ * directory (released when the process ends).
+ */
+static int lock_events(const char *dev)
+{
+	char dir[128];
+	int fd;
+
+	pt_pin_dir(dev, dir, sizeof(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pt_error("cannot open %s: %s", dir, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return pt_error("another ptctl monitor is reading the events of %s", dev);
+	}
+	return fd;
+}
+
+static const char *const ev_names[] = {
+	[PT_EV_ACTIVATED] = "activated",
+	[PT_EV_CONFLICT] = "conflict",
+	[PT_EV_EXPIRED] = "expired",
+	[PT_EV_RELEASED] = "released",
+};
+
+static long long clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* The rule's name, if the id still holds the generation the event is about. */
+static void rule_name(const struct monitor *mon, const struct pt_event *ev, char *buf)
+{
+	struct pt_rule r;
+
+	if (!bpf_map_lookup_elem(mon->m.rules, &ev->rule, &r) && (r.flags & PT_RULE_USED) &&
+	    r.gen == ev->gen)
+		snprintf(buf, PT_NAME_LEN, "%s", r.name);
+	else
+		snprintf(buf, PT_NAME_LEN, "#%u", ev->rule);
+}
+
+static void format_time(long long real_ns, char *buf, size_t len, bool utc)
+{
+	time_t secs = real_ns / NSEC_PER_SEC;
+	struct tm tm;
+	size_t n;
+
+	if (utc)
+		gmtime_r(&secs, &tm);
+	else
+		localtime_r(&secs, &tm);
+	n = strftime(buf, len, utc ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03lld%s", real_ns % NSEC_PER_SEC / 1000000, utc ? "Z" : "");
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct monitor *mon = ctx;
+	const struct pt_event *ev = data;
+	char name[PT_NAME_LEN], when[40], holder[INET_ADDRSTRLEN], other[INET_ADDRSTRLEN];
+	const char *other_key = ev->type == PT_EV_CONFLICT ? "challenger" : "previous";
+
+	if (size < sizeof(*ev) || ev->type < PT_EV_ACTIVATED || ev->type > PT_EV_RELEASED)
+		return 0;
+	rule_name(mon, ev, name);
+	format_time(ev->ts_ns + mon->mono_to_real_ns, when, sizeof(when), pt_json);
+	inet_ntop(AF_INET, &ev->holder, holder, sizeof(holder));
+	inet_ntop(AF_INET, &ev->other, other, sizeof(other));
+	if (pt_json) {
+		jw_obj(NULL);
+		jw_str("time", when);
+		jw_uint("ts_ns", ev->ts_ns);
+		jw_str("dev", mon->dev);
+		jw_str("event", ev_names[ev->type]);
+		jw_str("rule", name);
+		jw_str("holder", holder);
+		if (ev->other)
+			jw_str(other_key, other);
+		jw_end();
+	} else {
+		printf("%s %s %-9s rule %s holder %s", when, mon->dev, ev_names[ev->type], name,
+		       holder);
+		if (ev->other)
+			printf(" %s %s", other_key, other);
+		putchar('\n');
+	}
+	fflush(stdout);
+	if (mon->left && !--mon->left)
+		stop = 1;
+	return 0;
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'c' },
+		{},
+	};
+	struct monitor mon = {};
+	const char *dev_opt = NULL;
+	char dev[IF_NAMESIZE];
+	struct ring_buffer *rb;
+	__u32 count;
+	int c, lock, err = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd')
+			dev_opt = optarg;
+		else if (c == 'c' && !pt_parse_u32(optarg, &count) && count)
+			mon.left = count;
+		else if (c == 'c')
+			return pt_error("invalid --count '%s': a positive number", optarg);
+		else
+			return pt_usage(argv[0]);
+	}
+	if (optind != argc)
+		return pt_usage(argv[0]);
+	if (pt_dev_resolve(dev_opt, dev) || (lock = lock_events(dev)) < 0)
+		return 1;
+	if (pt_maps_open(dev, &mon.m)) {
+		close(lock);
+		return 1;
+	}
+	mon.dev = dev;
+	mon.mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	rb = ring_buffer__new(mon.m.events, on_event, &mon, NULL);
+	if (!rb) {
+		err = -errno;
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	pt_note("monitoring %s (Ctrl-C to stop)", dev);
+	while (!stop) {
+		err = ring_buffer__poll(rb, 200);
+		if (err == -EINTR)
+			err = 0;
+		if (err < 0)
+			break;
+	}
+	ring_buffer__free(rb);
+out:
+	pt_maps_close(&mon.m);
+	close(lock);
+	return err < 0 ? pt_error("cannot read the events of %s: %s", dev, strerror(-err)) : 0;
+}
