@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite (make test): unit tests, CLI tests, end-to-end netns tests.
+# The whole suite (make test): unit tests, CLI tests, operator commands and
+# end-to-end tests on a netns router.
 # Each suite ends with "<suite>: N passed, N failed"; this sums them up.
 cd "$(dirname "$0")/.." || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "Error: the tests load BPF programs and need root" >&2; exit 1; }
@@ -22,6 +23,7 @@ run_suite() {
 
 run_suite tests/run-unit.sh build/tests/test_*
 run_suite tests/cli/run.sh
+run_suite tests/ops/run.sh
 run_suite tests/e2e/run.sh
 echo
 echo "total: $passed passed, $failed failed"

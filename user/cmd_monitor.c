@@ -28,6 +28,7 @@ struct monitor {
 	struct pt_maps m;
 	long long mono_to_real_ns; /* events carry CLOCK_MONOTONIC */
 	unsigned long left;	   /* events still wanted; 0: no limit */
+	bool draining;		   /* skipping what happened before we started */
 };
 
 static volatile sig_atomic_t stop;
@@ -107,7 +108,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	char name[PT_NAME_LEN], when[40], holder[INET_ADDRSTRLEN], other[INET_ADDRSTRLEN];
 	const char *other_key = ev->type == PT_EV_CONFLICT ? "challenger" : "previous";
 
-	if (size < sizeof(*ev) || ev->type < PT_EV_ACTIVATED || ev->type > PT_EV_RELEASED)
+	if (mon->draining || size < sizeof(*ev) || ev->type < PT_EV_ACTIVATED ||
+	    ev->type > PT_EV_RELEASED)
 		return 0;
 	rule_name(mon, ev, name);
 	format_time(ev->ts_ns + mon->mono_to_real_ns, when, sizeof(when), pt_json);
@@ -176,6 +178,10 @@ int cmd_monitor(int argc, char **argv)
 		err = -errno;
 		goto out;
 	}
+	/* Events nobody read are history: a monitor shows what happens from now on. */
+	mon.draining = true;
+	ring_buffer__consume(rb);
+	mon.draining = false;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	pt_note("monitoring %s (Ctrl-C to stop)", dev);

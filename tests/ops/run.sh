@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The operator's commands on the netns router, with real traffic: apply
+# (idempotent, unchanged rules keep their holders), status, stats,
+# enable/disable/release/flush, --allow, --policy newest, and monitor
+# (activated, conflict, expired, released events; rate limit; one reader).
+cd "$(dirname "$0")/../.." || exit 1
+PT_NS=ptops$$
+# shellcheck source=../lib/topology.sh
+source tests/lib/topology.sh
+
+passed=0 failed=0
+check() { # check DESC CMD...: passes when CMD succeeds
+	local desc=$1
+	shift
+	if "$@"; then
+		echo "PASS: $desc"
+		passed=$((passed + 1))
+	else
+		echo "FAIL: $desc"
+		failed=$((failed + 1))
+	fi
+}
+
+not() { ! "$@"; }
+# Who answers W on the router's WAN address and port: h1, h2, or nothing.
+who() { in_w timeout 3 socat -T2 - "TCP:$R_WAN:$1,connect-timeout=1" </dev/null 2>/dev/null; }
+# A UDP trigger from a LAN host: one datagram to the WAN host's port.
+trigger() { echo x | "in_$1" socat -u - "UDP:$W:$2" 2>/dev/null; sleep 0.2; }
+json_field() { sed -n "s/.*\"$1\":\\(\"[^\"]*\"\\|[0-9a-z]*\\).*/\\1/p" | tr -d '"'; }
+status_of() { ptctl_r -j status "$1" | json_field "$2"; }
+conf() { printf '%s\n' "$@" >"$CONF"; }
+
+topo_up || { echo "ops: 0 passed, 1 failed"; exit 1; }
+CONF=$(mktemp /tmp/ptops.XXXXXX.conf)
+trap 'rm -f "$CONF"; topo_down' EXIT
+for h in 1 2; do
+	for port in 5000 5001 5002 5003; do
+		"in_h$h" timeout 120 socat TCP-LISTEN:$port,reuseaddr,fork SYSTEM:"echo h$h" &
+	done
+done
+ptctl_r load wan0 >/dev/null 2>&1
+
+# apply: added, idempotent, then a change that leaves an active rule alone.
+conf "# the house rules" "rule a trigger udp:7000 open tcp:5000 timeout 30" \
+	"rule b trigger udp:7001 open tcp:5001" "rule c trigger udp:7002 open tcp:5002"
+out=$(ptctl_r -j apply "$CONF")
+check "apply adds the file's rules" [ "$out" = '{"dev":"wan0","added":["a","b","c"],"changed":[],"removed":[],"unchanged":[]}' ]
+out=$(ptctl_r -j apply "$CONF")
+check "apply again changes nothing" [ "$out" = '{"dev":"wan0","added":[],"changed":[],"removed":[],"unchanged":["a","b","c"]}' ]
+trigger h1 7000
+trigger h1 7001
+conf "rule a trigger udp:7000 open tcp:5000 timeout 30" "rule b trigger udp:7001 open tcp:5001 timeout 99" \
+	"rule d trigger udp:7003 open tcp:5003"
+out=$(ptctl_r -j apply "$CONF")
+check "apply reports added, changed, removed, unchanged" [ "$out" = '{"dev":"wan0","added":["d"],"changed":["b"],"removed":["c"],"unchanged":["a"]}' ]
+check "an unchanged rule keeps its holder" [ "$(status_of a holder)" = "$H1" ]
+check "...and forwards" [ "$(who 5000)" = h1 ]
+check "a changed rule starts idle" [ "$(status_of b state)" = idle ]
+check "a removed rule's port is closed" [ -z "$(who 5002)" ]
+before=$(ptctl_r -j list)
+conf "rule a trigger udp:7000 open tcp:5000" "rule x trigger udp:7009 open tcp:5000"
+err=$(ptctl_r apply "$CONF" 2>&1)
+check "apply reports a bad file by line" [ "$err" = "Error: $CONF:2: open ports tcp:5000 overlap tcp:5000 of rule 'a'" ]
+check "...and changes nothing" [ "$before" = "$(ptctl_r -j list)" ]
+
+# status and stats
+out=$(ptctl_r status a)
+check "status shows holder and time left" grep -q "^holder: *$H1 (for" <<<"$out"
+check "status of an unknown rule fails" not ptctl_r status nope 2>/dev/null
+check "stats counts rewritten packets" [ "$(ptctl_r -j stats | json_field xdp_rewritten)" -gt 0 ]
+
+# disable, enable, release
+pkts=$(status_of a pkts_in)
+ptctl_r disable-rule a 2>/dev/null
+check "a disabled rule does not forward" [ -z "$(who 5000)" ]
+trigger h1 7000
+check "...nor trigger" [ "$(status_of a state)" = disabled ]
+check "...and keeps its counters" [ "$(status_of a pkts_in)" = "$pkts" ]
+ptctl_r enable-rule a 2>/dev/null
+check "an enabled rule starts idle" [ "$(status_of a state)" = idle ]
+trigger h1 7000
+check "...and triggers again" [ "$(who 5000)" = h1 ]
+ptctl_r release a 2>/dev/null
+check "release closes the ports at once" [ -z "$(who 5000)" ]
+check "...and the rule is idle" [ "$(status_of a state)" = idle ]
+
+# --allow and --policy newest
+ptctl_r add-rule only-h2 --trigger udp:7010 --open tcp:5002 --allow $H2/32 2>/dev/null
+trigger h1 7010
+check "--allow ignores other hosts" [ "$(status_of only-h2 state)" = idle ]
+trigger h2 7010
+check "--allow admits its hosts" [ "$(who 5002)" = h2 ]
+ptctl_r del-rule d 2>/dev/null
+ptctl_r add-rule newest --trigger udp:7011 --open tcp:5003 --policy newest 2>/dev/null
+trigger h1 7011
+trigger h2 7011
+check "--policy newest: the newest host takes over" [ "$(who 5003)" = h2 ]
+
+# flush
+ptctl_r flush 2>/dev/null
+check "flush removes every rule" [ "$(ptctl_r -j list | grep -c '"name"')" = 0 ]
+
+# monitor: a scripted trigger, conflicts, expiry, take-over and release.
+has_event() { grep -q "\"event\":\"$1\",\"rule\":\"m\",\"holder\":\"$2\"$3" "$EVENTS"; }
+conflicts_limited() { [ "$(status_of m conflicts)" -ge 20 ] && [ "$(grep -c '"conflict"' "$EVENTS")" -le 2 ]; }
+expiry_on_time() { # reported 2 s after the last activity, not when someone looked
+	local t_act t_exp
+	t_act=$(grep -m1 activated "$EVENTS" | json_field ts_ns)
+	t_exp=$(grep -m1 expired "$EVENTS" | json_field ts_ns)
+	[ $((t_exp - t_act)) -ge 2000000000 ] && [ $((t_exp - t_act)) -lt 3000000000 ]
+}
+ptctl_r add-rule m --trigger udp:7020 --open tcp:5000 --timeout 2 2>/dev/null
+EVENTS=$(mktemp)
+in_r_bpf timeout 20 "$PTCTL" -j monitor >"$EVENTS" 2>/dev/null &
+mon=$!
+sleep 0.5
+err=$(ptctl_r monitor --count 1 2>&1)
+check "a second monitor is refused" [ "$err" = "Error: another ptctl monitor is reading the events of wan0" ]
+trigger h1 7020
+# A burst of 20 triggers from H2 while H1 holds the rule: 20 conflicts.
+in_h2 sh -c 'for i in $(seq 20); do echo x | socat -u - "UDP:$0:7020"; done' "$W" 2>/dev/null
+sleep 2.5
+trigger h2 7020
+ptctl_r release m 2>/dev/null
+sleep 0.3
+kill $mon 2>/dev/null
+wait $mon 2>/dev/null
+seq_events=$(json_field event <"$EVENTS" | uniq | tr '\n' ' ')
+check "monitor: activated, conflict, expired, activated, released" \
+	[ "$seq_events" = "activated conflict expired activated released " ]
+check "monitor: the conflict names holder and challenger" has_event conflict "$H1" ",\"challenger\":\"$H2\""
+check "monitor: the expiry names the old holder" has_event expired "$H1"
+check "monitor: the release names the new holder" has_event released "$H2"
+check "monitor: conflict events are rate-limited, not the counter" conflicts_limited
+check "monitor: expiry reported when it happens" expiry_on_time
+[ $failed -eq 0 ] || cat "$EVENTS"
+rm -f "$EVENTS"
+
+echo "ops: $passed passed, $failed failed"
+[ $failed -eq 0 ]
