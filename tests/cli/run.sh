@@ -107,6 +107,18 @@ expect_error "--dev not loaded" "not loaded on nov4" add-rule --dev nov4 a --tri
 expect_error "del-rule unknown name" "no rule named 'nope'" del-rule nope
 expect_error "del-rule without name" "usage: ptctl del-rule" del-rule
 
+# The operator commands
+expect_error "status of an unknown rule" "no rule named 'nope'" status nope
+expect_error "status without a name" "usage: ptctl status" status
+expect_error "enable-rule of an unknown rule" "no rule named 'nope'" enable-rule nope
+expect_error "disable-rule of an unknown rule" "no rule named 'nope'" disable-rule nope
+expect_error "release of an unknown rule" "no rule named 'nope'" release nope
+expect_error "flush with an argument" "usage: ptctl flush" flush all
+expect_error "apply of a missing file" "cannot open /nonexistent.conf" apply /nonexistent.conf
+expect_error "apply without a file" "usage: ptctl apply" apply
+expect_error "monitor --count 0" "invalid --count '0'" monitor --count 0
+expect_error "stats --dev not loaded" "not loaded on nov4" stats --dev nov4
+
 # JSON errors go to stdout as an object, bpftool style.
 out=$(ptctl_r -j add-rule a --trigger foo --open tcp:1 2>/dev/null)
 [[ $out == '{"error":"invalid port range'* ]] && pass "JSON error object" || fail "JSON error object: $out"
