@@ -3,7 +3,10 @@
 #   make test       unit tests (BPF_PROG_TEST_RUN), CLI tests, end-to-end netns tests
 #   make bench      per-packet cost of the programs against empty programs
 #   make demo       a router in network namespaces, triggered and timed out
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    ptctl, man page, bash completion, systemd unit ptctl@.service,
+#                   example rules; PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
+#                   SYSTEMD_UNIT_DIR=$(PREFIX)/lib/systemd/system
+#   make uninstall  the same variables; keeps $(SYSCONFDIR)/ptctl if it holds rules
 # Targets that run things (test, bench, demo) need root; `make deps` installs
 # the Debian packages they use.
 
@@ -32,7 +35,7 @@ LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,out rule pins store view iface conf)
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/test_%,$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 
-.PHONY: all deps test unit cli e2e bench demo install clean
+.PHONY: all deps test unit cli e2e bench demo install uninstall clean
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/ptctl
@@ -94,8 +97,26 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
+SYSCONFDIR ?= /etc
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+INSTALLED = $(PREFIX)/sbin/ptctl $(PREFIX)/share/man/man8/ptctl.8 \
+	$(PREFIX)/share/bash-completion/completions/ptctl $(SYSTEMD_UNIT_DIR)/ptctl@.service \
+	$(PREFIX)/share/doc/ptctl/wan0.conf.example
+
 install: $(BUILD)/ptctl
 	install -D -m 0755 $(BUILD)/ptctl $(DESTDIR)$(PREFIX)/sbin/ptctl
+	install -D -m 0644 dist/ptctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/ptctl.8
+	install -D -m 0644 dist/ptctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ptctl
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/ptctl@.service > $(BUILD)/ptctl@.service
+	install -D -m 0644 $(BUILD)/ptctl@.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/ptctl@.service
+	install -D -m 0644 dist/wan0.conf.example $(DESTDIR)$(PREFIX)/share/doc/ptctl/wan0.conf.example
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/ptctl
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(PREFIX)/share/doc/ptctl $(DESTDIR)$(SYSCONFDIR)/ptctl 2>/dev/null || true
 
 clean:
 	rm -rf $(BUILD) vmlinux/vmlinux.h

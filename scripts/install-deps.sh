@@ -11,6 +11,8 @@ PKGS=(
 	# netns demo and end-to-end tests
 	iproute2 nftables conntrack socat netcat-openbsd nmap iperf3 tcpdump
 	iputils-ping ethtool util-linux procps kmod
+	# install test: unit file and man page checks
+	systemd groff-base
 )
 
 missing=()

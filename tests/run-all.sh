@@ -23,6 +23,7 @@ run_suite() {
 
 run_suite tests/run-unit.sh build/tests/test_*
 run_suite tests/cli/run.sh
+run_suite tests/cli/install.sh
 run_suite tests/ops/run.sh
 run_suite tests/e2e/run.sh
 echo

@@ -17,7 +17,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 
-/* Exit status 2 after printing the command's usage line. */
+/* Prints the command's usage line as the error; ptctl then exits with status 2. */
 int pt_usage(const char *cmd);
 
 #endif /* PT_CMD_H */

@@ -60,14 +60,15 @@ static void help(FILE *f)
 	fputs(help_tail, f);
 }
 
+/* Set by pt_usage(): whatever a command returns then, ptctl exits with 2. */
+static bool usage_failed;
+
 int pt_usage(const char *cmd)
 {
-	for (size_t i = 0; i < N_COMMANDS; i++) {
-		if (!strcmp(commands[i].name, cmd)) {
+	usage_failed = true;
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, cmd))
 			pt_error("usage: ptctl %s", commands[i].usage);
-			return 2;
-		}
-	}
 	return 2;
 }
 
@@ -128,7 +129,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		ret = commands[i].fn(argc - 1, argv + 1);
-		return ret < 0 ? 1 : ret;
+		return usage_failed ? 2 : ret < 0 ? 1 : ret;
 	}
 	pt_error("unknown command '%s' (see 'ptctl -h')", argv[1]);
 	return 2;

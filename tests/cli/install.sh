@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# make install / uninstall into a DESTDIR: every file in place with its mode;
+# the systemd unit pointing at the installed binary, passing systemd-analyze
+# verify, and its commands working on the netns router of tests/lib/topology.sh;
+# the man page rendering without warnings and naming every command; the bash
+# completion completing; the example rules accepted by `ptctl apply`.
+# Needs (besides the topology's): systemd (systemd-analyze), groff-base (groff).
+cd "$(dirname "$0")/../.." || exit 1
+PT_NS=ptinst$$
+# shellcheck source=../lib/topology.sh
+source tests/lib/topology.sh
+
+passed=0 failed=0
+pass() { echo "PASS: $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+dest=$(mktemp -d) tmp=$(mktemp -d)
+trap 'rm -rf "$dest" "$tmp"' EXIT
+sbin=$dest/usr/sbin/ptctl
+man=$dest/usr/share/man/man8/ptctl.8
+comp=$dest/usr/share/bash-completion/completions/ptctl
+unit=$dest/usr/lib/systemd/system/ptctl@.service
+example=$dest/usr/share/doc/ptctl/wan0.conf.example
+
+# Install
+if make --no-print-directory install DESTDIR="$dest" PREFIX=/usr >"$tmp/make.log" 2>&1; then
+	pass "make install DESTDIR=... PREFIX=/usr"
+else
+	fail "make install: $(tail -5 "$tmp/make.log")"
+fi
+while read -r path want; do
+	mode=$(stat -c %a "$path" 2>/dev/null)
+	[ "$mode" = "$want" ] && pass "installed ${path#"$dest"} ($want)" ||
+		fail "installed ${path#"$dest"}: mode '$mode', want $want"
+done <<EOF
+$sbin 755
+$man 644
+$comp 644
+$unit 644
+$example 644
+$dest/etc/ptctl 755
+EOF
+check "installed binary is build/ptctl" cmp -s build/ptctl "$sbin"
+
+# The unit
+execs=$(grep -E '^Exec[A-Za-z]*=' "$unit" 2>/dev/null)
+[ "$(echo "$execs" | grep -c '^ExecStart=/usr/sbin/ptctl ')" -eq 2 ] &&
+	[ "$(echo "$execs" | grep -c '^ExecReload=/usr/sbin/ptctl ')" -eq 2 ] &&
+	echo "$execs" | grep -qx 'ExecStop=/usr/sbin/ptctl unload %i' &&
+	pass "unit runs /usr/sbin/ptctl" || fail "unit runs /usr/sbin/ptctl: $execs"
+check "unit applies /etc/ptctl/%i.conf" grep -q '^ExecStart=.* apply /etc/ptctl/%i.conf ' "$unit"
+grep -q '@[A-Z_]*@' "$unit" && fail "unit has placeholders left" || pass "unit has no placeholders left"
+if ! command -v systemd-analyze >/dev/null; then
+	fail "systemd-analyze verify: systemd-analyze not found (Debian package systemd)"
+else
+	# The man page is checked below: man(1) would look outside DESTDIR.
+	out=$(systemd-analyze verify --man=no --recursive-errors=no --root="$dest" \
+		ptctl@wan0.service 2>&1)
+	rc=$?
+	[ $rc -eq 0 ] && [ -z "$out" ] && pass "systemd-analyze verify ptctl@wan0.service" ||
+		fail "systemd-analyze verify (exit $rc): $out"
+fi
+
+# The man page: renders cleanly and documents every command of `ptctl -h`.
+cmds=$(build/ptctl -h | sed -n '/^Commands:/,/^$/s/^  ptctl \([a-z-]*\).*/\1/p')
+out=$(groff -man -ww -z "$man" 2>&1) && [ -z "$out" ] && pass "man page renders without warnings" ||
+	fail "man page: $out"
+missing=
+for c in $cmds monitor; do
+	e=${c//-/\\-}
+	grep -qF -e ".B $e " -e ".BI $e " "$man" || missing+=" $c"
+done
+[ -z "$missing" ] && pass "man page documents every command" || fail "man page lacks:$missing"
+
+# The completion, driven as readline would: COMP_WORDS and COMP_CWORD in, COMPREPLY out.
+# complete EXPECTED WORD...: the last word is the one being completed.
+complete_as() {
+	local want=$1 got shown
+	shift
+	shown=${*#"$tmp/"}
+	got=$(bash -c 'source "$0" && COMP_WORDS=("${@:1}") COMP_CWORD=$(($# - 1)) &&
+		_ptctl && echo "${COMPREPLY[*]}"' "$comp" "$@" 2>&1)
+	[ "$got" = "$want" ] && pass "completes '$shown' to '$want'" ||
+		fail "completes '$shown': got '$got', want '$want'"
+}
+all="load unload add-rule del-rule enable-rule disable-rule release flush apply list status stats monitor"
+missing=
+for c in $cmds; do [[ " $all " == *" $c "* ]] || missing+=" $c"; done
+[ -z "$missing" ] && pass "completion knows every command" || fail "completion lacks:$missing"
+complete_as "$all" ptctl ""
+complete_as "--mode --mark" ptctl load --m
+complete_as "--mode" ptctl load --mo
+complete_as "native generic" ptctl load --mode ""
+complete_as "hold newest" ptctl add-rule x --policy ""
+complete_as "tcp: udp: both:" ptctl add-rule x --trigger tcp : 1 --open ""
+complete_as "lo" ptctl list --dev l
+complete_as "dist/wan0.conf.example" ptctl apply dist/wan0.conf
+
+# The unit's commands and the example rules, on the netns router.
+topo_up || { fail "topology"; echo "install: $passed passed, $failed failed"; exit 1; }
+trap 'topo_down; rm -rf "$dest" "$tmp"' EXIT
+cp "$example" "$dest/etc/ptctl/wan0.conf"
+# unit_run KEY: runs the unit's KEY= lines for wan0 in the router, from DESTDIR.
+unit_run() {
+	local line
+	sed -n "s/^$1=//p" "$unit" | while read -r line; do
+		line=${line//%i/wan0}
+		line=${line//\$PTCTL_LOAD_OPTS/}
+		line=${line//\/usr\/sbin\/ptctl/$sbin}
+		line=${line//\/etc\/ptctl/$dest/etc/ptctl}
+		# shellcheck disable=SC2086
+		in_r_bpf $line || return 1
+	done
+}
+out=$(unit_run ExecStart 2>&1)
+[[ $out == *"added     3: irc-dcc, game, cam"* ]] && pass "ExecStart: load, apply the example" ||
+	fail "ExecStart: $out"
+names=$(ptctl_r -j list | grep -o '"name":"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')
+[ "$names" = "irc-dcc game cam " ] && pass "example rules in place" || fail "rules in place: $names"
+out=$(unit_run ExecReload 2>&1)
+[[ $out == *reloaded*"unchanged 3: irc-dcc, game, cam"* ]] && pass "ExecReload: upgrade, nothing changed" ||
+	fail "ExecReload: $out"
+printf '#!/bin/sh\nexec ip netns exec %s sh -c '\''mount --bind "$0" /sys/fs/bpf && exec "$@"'\'' %s %s "$@"\n' \
+	"$NS_R" "$R_BPFFS" "$PTCTL" >"$tmp/ptctl"
+chmod +x "$tmp/ptctl"
+complete_as "irc-dcc game cam" "$tmp/ptctl" status ""
+complete_as "game" "$tmp/ptctl" del-rule --dev wan0 g
+out=$(unit_run ExecStop 2>&1) && ! in_r_bpf test -e /sys/fs/bpf/ptctl/wan0 && pass "ExecStop: unloaded" ||
+	fail "ExecStop: $out"
+
+# Uninstall: removes what install put, keeps the operator's rules.
+make --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr >"$tmp/make.log" 2>&1 ||
+	fail "make uninstall: $(tail -5 "$tmp/make.log")"
+left=$(find "$dest" -type f)
+[ "$left" = "$dest/etc/ptctl/wan0.conf" ] && pass "uninstall removes the files, keeps /etc/ptctl/wan0.conf" ||
+	fail "uninstall left: $left"
+rm "$dest/etc/ptctl/wan0.conf"
+make --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
+left=$(find "$dest" -name ptctl\*)
+[ -z "$left" ] && pass "uninstall removes an empty /etc/ptctl" || fail "uninstall left: $left"
+
+echo "install: $passed passed, $failed failed"
+[ $failed -eq 0 ]
