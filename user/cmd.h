@@ -19,5 +19,7 @@ int cmd_monitor(int argc, char **argv);
 
 /* Prints the command's usage line as the error; ptctl then exits with status 2. */
 int pt_usage(const char *cmd);
+/* The arguments of the commands taking [--dev IFACE] and a NAME (name NULL: no NAME). */
+int pt_dev_args(int argc, char **argv, const char **dev, const char **name);
 
 #endif /* PT_CMD_H */

@@ -63,26 +63,6 @@ int cmd_add_rule(int argc, char **argv)
 	return 0;
 }
 
-/* Parses [--dev IFACE] and n_args positional arguments; returns the index of the first. */
-static int parse_dev_args(int argc, char **argv, const char **dev, int n_args)
-{
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{},
-	};
-	int c;
-
-	*dev = NULL;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd')
-			return pt_usage(argv[0]), -1;
-		*dev = optarg;
-	}
-	if (optind != argc - n_args)
-		return pt_usage(argv[0]), -1;
-	return optind;
-}
-
 typedef int (*rule_action)(const struct pt_maps *m, struct pt_rule *rules, __u32 id);
 
 /* The commands that act on one rule by name: [--dev IFACE] NAME. */
@@ -92,12 +72,10 @@ static int by_name(int argc, char **argv, rule_action act, const char *done)
 	struct pt_rule *rules;
 	struct pt_maps m;
 	char dev[IF_NAMESIZE];
-	int arg, id, ret;
+	int id, ret;
 
-	arg = parse_dev_args(argc, argv, &dev_opt, 1);
-	if (arg < 0 || pt_store_open(dev_opt, dev, &m, &rules))
+	if (pt_dev_args(argc, argv, &dev_opt, &name) || pt_store_open(dev_opt, dev, &m, &rules))
 		return 1;
-	name = argv[arg];
 	id = pt_store_find(rules, name);
 	ret = id < 0 ? pt_error("no rule named '%s' on %s", name, dev) : act(&m, rules, id);
 	if (!ret)
@@ -150,7 +128,7 @@ int cmd_flush(int argc, char **argv)
 	char dev[IF_NAMESIZE];
 	int n = 0, ret = 0;
 
-	if (parse_dev_args(argc, argv, &dev_opt, 0) < 0 || pt_store_open(dev_opt, dev, &m, &rules))
+	if (pt_dev_args(argc, argv, &dev_opt, NULL) || pt_store_open(dev_opt, dev, &m, &rules))
 		return 1;
 	for (__u32 id = 0; id < PT_MAX_RULES && !ret; id++)
 		if (rules[id].flags & PT_RULE_USED && !(ret = pt_store_del(&m, rules, id)))

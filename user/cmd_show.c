@@ -5,7 +5,6 @@
  * (view.c) and the same field tables.
  */
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,28 +215,6 @@ static void status_text(const struct pt_rule_view *v)
 	}
 }
 
-/* Parses [--dev IFACE] [NAME] for the read commands; name NULL when not wanted. */
-static int show_args(int argc, char **argv, const char **dev, const char **name)
-{
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{},
-	};
-	int c;
-
-	*dev = NULL;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd')
-			return pt_usage(argv[0]), -1;
-		*dev = optarg;
-	}
-	if (optind != argc - (name ? 1 : 0))
-		return pt_usage(argv[0]), -1;
-	if (name)
-		*name = argv[optind];
-	return 0;
-}
-
 /* Rule views and config of an interface, for list and status. */
 static int collect(const char *dev_opt, char *dev, struct pt_config *cfg,
 		   struct pt_rule_view **views)
@@ -264,7 +241,7 @@ int cmd_list(int argc, char **argv)
 	char dev[IF_NAMESIZE];
 	int n;
 
-	if (show_args(argc, argv, &dev_opt, NULL))
+	if (pt_dev_args(argc, argv, &dev_opt, NULL))
 		return 1;
 	n = collect(dev_opt, dev, &cfg, &views);
 	if (n >= 0 && pt_json) {
@@ -290,7 +267,7 @@ int cmd_status(int argc, char **argv)
 	char dev[IF_NAMESIZE];
 	int n, i;
 
-	if (show_args(argc, argv, &dev_opt, &name))
+	if (pt_dev_args(argc, argv, &dev_opt, &name))
 		return 1;
 	n = collect(dev_opt, dev, &cfg, &views);
 	for (i = 0; i < n && strcmp(views[i].rule.name, name); i++)
@@ -312,7 +289,7 @@ int cmd_stats(int argc, char **argv)
 	struct pt_maps m;
 	char dev[IF_NAMESIZE];
 
-	if (show_args(argc, argv, &dev_opt, NULL) || pt_dev_resolve(dev_opt, dev) ||
+	if (pt_dev_args(argc, argv, &dev_opt, NULL) || pt_dev_resolve(dev_opt, dev) ||
 	    pt_maps_open(dev, &m))
 		return 1;
 	if (pt_percpu_sum(m.stats, 0, (__u64 *)&st, sizeof(st) / sizeof(__u64))) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ptctl: the command table, global options and help. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,27 @@ int pt_usage(const char *cmd)
 		if (!strcmp(commands[i].name, cmd))
 			pt_error("usage: ptctl %s", commands[i].usage);
 	return 2;
+}
+
+int pt_dev_args(int argc, char **argv, const char **dev, const char **name)
+{
+	static const struct option opts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{},
+	};
+	int c;
+
+	*dev = NULL;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd')
+			return pt_usage(argv[0]);
+		*dev = optarg;
+	}
+	if (optind != argc - (name ? 1 : 0))
+		return pt_usage(argv[0]);
+	if (name)
+		*name = argv[optind];
+	return 0;
 }
 
 static bool debug;
