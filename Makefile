@@ -87,7 +87,7 @@ e2e: $(BUILD)/ptctl
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
-	@tests/run-all.sh
+	@UNIT_TESTS="$(UNIT_TESTS)" tests/run-all.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bench

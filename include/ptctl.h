@@ -105,7 +105,7 @@ struct pt_rule_stats {
 	__u64 bytes_in;
 	__u64 pkts_out;	/* holder replies rewritten to the WAN address */
 	__u64 bytes_out;
-	__u64 triggers;	/* trigger packets from the holder (incl. refreshes) */
+	__u64 triggers;	/* trigger packets for the rule, from any host */
 	__u64 activations; /* times a host took the rule */
 	__u64 conflicts; /* triggers refused because another host holds it */
 };

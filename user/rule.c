@@ -286,31 +286,38 @@ bool pt_rule_same(const struct pt_rule *a, const struct pt_rule *b)
 	       !memcmp(a->allow, b->allow, a->n_allow * sizeof(a->allow[0]));
 }
 
-/* Most rules whose trigger covers any one port of r's trigger range. */
+/*
+ * Most rules whose trigger covers any one port of r's trigger range, in the
+ * trigger index of one protocol (each protocol has its own slots).
+ */
 static int trig_slots_needed(const struct pt_rule *rules, __u32 self, const struct pt_rule *r)
 {
 	const struct pt_range *t = &r->trigger;
 	int worst = 0;
 
-	/* The maximum overlap is reached at the start of some range. */
-	for (__u32 c = 0; c <= PT_MAX_RULES; c++) {
-		const struct pt_range *cand = c < PT_MAX_RULES ? &rules[c].trigger : t;
-		__u16 point;
-		int n = 0;
-
-		if (c < PT_MAX_RULES && (c == self || !(rules[c].flags & PT_RULE_USED) ||
-					 !pt_ranges_overlap(cand, t)))
+	for (__u8 proto = PT_TCP; proto <= PT_UDP; proto <<= 1) {
+		if (!(t->proto & proto))
 			continue;
-		point = cand->lo > t->lo ? cand->lo : t->lo;
-		for (__u32 i = 0; i < PT_MAX_RULES; i++) {
-			const struct pt_range *o = &rules[i].trigger;
+		/* The maximum overlap is reached at the start of some range. */
+		for (__u32 c = 0; c <= PT_MAX_RULES; c++) {
+			const struct pt_range *cand = c < PT_MAX_RULES ? &rules[c].trigger : t;
+			__u16 point;
+			int n = 0;
 
-			if (i != self && (rules[i].flags & PT_RULE_USED) &&
-			    (o->proto & t->proto) && o->lo <= point && point <= o->hi)
-				n++;
+			if (c < PT_MAX_RULES && (c == self || !(rules[c].flags & PT_RULE_USED) ||
+						 !(cand->proto & proto) || !pt_ranges_overlap(cand, t)))
+				continue;
+			point = cand->lo > t->lo ? cand->lo : t->lo;
+			for (__u32 i = 0; i < PT_MAX_RULES; i++) {
+				const struct pt_range *o = &rules[i].trigger;
+
+				if (i != self && (rules[i].flags & PT_RULE_USED) && (o->proto & proto) &&
+				    o->lo <= point && point <= o->hi)
+					n++;
+			}
+			if (n > worst)
+				worst = n;
 		}
-		if (n > worst)
-			worst = n;
 	}
 	return worst;
 }

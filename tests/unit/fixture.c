@@ -124,7 +124,8 @@ __u64 fix_now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* Not CLOCK_MONOTONIC: up to a tick ahead, and a last_ns in the future reads as expired. */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
@@ -147,4 +148,24 @@ int fix_rule_put(struct fix *f, __u32 id, const struct pt_rule *r)
 {
 	f->rules[id] = *r;
 	return bpf_map_update_elem(f->m.rules, &id, r, BPF_EXIST);
+}
+
+int fix_rule_flags(struct fix *f, __u32 id, __u32 set, __u32 clear)
+{
+	struct pt_rule r;
+
+	if (fix_rule_get(f, id, &r))
+		return -1;
+	r.flags = (r.flags | set) & ~clear;
+	return fix_rule_put(f, id, &r);
+}
+
+int fix_make_stale(struct fix *f, __u32 id)
+{
+	struct pt_active a;
+
+	if (fix_active(f, id, &a))
+		return -1;
+	a.gen--;
+	return bpf_map_update_elem(f->m.active, &id, &a, BPF_EXIST);
 }

@@ -29,6 +29,7 @@ struct run_result {
 	__u8 out[1700];
 	__u32 out_len;
 	__u32 meta_len; /* XDP: metadata bytes in front of the frame in out */
+	__u8 meta[64];	/* XDP: the first of them */
 };
 
 /* Runs prog on frame once (repeat 1); out holds the frame as the program left it. */
@@ -42,5 +43,19 @@ int fix_active(struct fix *f, __u32 id, struct pt_active *a);
 int fix_age(struct fix *f, __u32 id, __u64 seconds);
 /* Rule counters summed over CPUs. */
 int fix_rule_stats(struct fix *f, __u32 id, struct pt_rule_stats *st);
+/* Datapath counters summed over CPUs. */
+int fix_stats(struct fix *f, struct pt_stats *st);
+
+/* The datapath's clock, bpf_ktime_get_coarse_ns(). */
+__u64 fix_now_ns(void);
+/* Makes host the holder of rule id, active from now, as a trigger would. */
+int fix_activate(struct fix *f, __u32 id, __u32 holder);
+/* Rule id as the datapath sees it; put writes it back (and to f->rules). */
+int fix_rule_get(struct fix *f, __u32 id, struct pt_rule *r);
+int fix_rule_put(struct fix *f, __u32 id, const struct pt_rule *r);
+/* Sets and clears enum pt_rule_flags bits of rule id in the map. */
+int fix_rule_flags(struct fix *f, __u32 id, __u32 set, __u32 clear);
+/* Makes rule id's holder entry one of the slot's previous rule (older gen). */
+int fix_make_stale(struct fix *f, __u32 id);
 
 #endif /* PT_TEST_FIXTURE_H */

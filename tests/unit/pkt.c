@@ -129,6 +129,54 @@ bool pkt_csums_ok(const __u8 *frame, size_t len)
 	return got == want;
 }
 
+static void put16(__u8 *p, __u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+void pkt_fill_csums(__u8 *frame)
+{
+	__u8 *ip = frame + ETH_LEN;
+	size_t ihl = (ip[0] & 0xf) * 4, ip_len = (ip[2] << 8) | ip[3];
+	size_t off = ip[9] == IPPROTO_TCP ? 16 : 6;
+	__u16 c;
+
+	put16(ip + 10, pkt_ip_csum(ip, ihl));
+	c = pkt_l4_csum(ip, ip_len);
+	put16(ip + ihl + off, ip[9] == IPPROTO_UDP && !c ? 0xffff : c);
+}
+
+void pkt_zero_l4_sum(__u8 *frame, __u8 *twin)
+{
+	__u8 *ip = frame + ETH_LEN;
+	size_t ip_len = (ip[2] << 8) | ip[3], tail = ETH_LEN + ip_len - 2;
+
+	for (__u32 w = 0; w <= 0xffff; w++) {
+		put16(frame + tail, w);
+		if (!pkt_l4_csum(ip, ip_len))
+			break;
+	}
+	memcpy(twin + tail, frame + tail, 2);
+	pkt_fill_csums(frame);
+	pkt_fill_csums(twin);
+}
+
+size_t pkt_build_pair(__u8 *in, const struct pkt_spec *s_in, __u8 *out,
+		      const struct pkt_spec *s_out, size_t pad, enum pkt_zero zero)
+{
+	size_t len = pkt_build(in, s_in);
+
+	pkt_build(out, s_out);
+	if (zero == PKT_ZERO_IN)
+		pkt_zero_l4_sum(in, out);
+	if (zero == PKT_ZERO_OUT)
+		pkt_zero_l4_sum(out, in);
+	memset(in + len, 0, pad);
+	memset(out + len, 0, pad);
+	return len + pad;
+}
+
 __u32 pkt_daddr(const __u8 *frame)
 {
 	__u32 a;
