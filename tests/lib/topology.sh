@@ -68,6 +68,19 @@ table ip ptnat {
 NFT
 }
 
+# topo_fw_ptctl on|off: add or remove the firewall's rule for triggered
+# traffic (to show it is the one thing that admits it). Idempotent.
+topo_fw_ptctl() {
+	local handle
+	handle=$(in_r nft -a list chain inet ptfw forward |
+		sed -n 's/.*iifname "wan0" meta mark .* accept # handle \([0-9]*\)$/\1/p')
+	case $1 in
+	on) [ -n "$handle" ] || in_r nft add rule inet ptfw forward iifname "wan0" $PT_MARK_RULE accept ;;
+	off) [ -z "$handle" ] || in_r nft delete rule inet ptfw forward handle "$handle" ;;
+	*) echo "topo_fw_ptctl: on or off" >&2; return 2 ;;
+	esac
+}
+
 topo_up() {
 	trap topo_down EXIT
 	topo_down

@@ -1,0 +1,299 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # REASON, DETAIL, SCENARIOS: read by run.sh
+# Helpers of the end-to-end scenarios: servers, traffic with byte-exact
+# checks, bounded waits, and reading ptctl's state. Sourced by run.sh after
+# tests/lib/topology.sh; uses $TMP (a private directory) and the topology's
+# in_* / ptctl_r helpers. WHO is one of h1 h2 r w.
+#
+# Checks return 0 or 1 and leave a short explanation in DETAIL; scenarios
+# turn a failed check into REASON with need/expect_fail.
+
+SERVER_LIFE=${SERVER_LIFE:-90} # seconds any background server may live
+TCP_SIZE=16384                 # several segments: GSO/GRO see real work
+UDP_SIZE=3000                  # three datagrams of -b 1000: no IP fragments
+
+in_who() { local who=$1; shift; "in_$who" "$@"; }
+
+# need DESC CMD...: CMD must succeed.
+need() {
+	local what=$1
+	shift
+	DETAIL=
+	"$@" && return 0
+	REASON="$what${DETAIL:+ ($DETAIL)}"
+	return 1
+}
+
+# expect_fail DESC CMD...: CMD must fail (a connection must not get through).
+expect_fail() {
+	local what=$1
+	shift
+	DETAIL=
+	"$@" || return 0
+	REASON="$what succeeded"
+	return 1
+}
+
+# around SETUP UNDO FN: FN run after the command SETUP (a string, split on
+# spaces); UNDO runs afterwards whatever happened.
+around() {
+	local rc=1
+	# shellcheck disable=SC2086
+	need "$1" $1 && { "$3"; rc=$?; }
+	# shellcheck disable=SC2086
+	$2
+	return $rc
+}
+
+# ptctl_ok ARGS...: ptctl in R succeeds; its error, if any, goes to DETAIL.
+ptctl_ok() {
+	ptctl_r "$@" >"$TMP/ptctl.out" 2>&1 && return 0
+	DETAIL=$(grep -m1 -i error "$TMP/ptctl.out" || tail -n1 "$TMP/ptctl.out")
+	return 1
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds or time is up.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+
+# bg_start NAME WHO CMD...: CMD in the background in WHO, its pid in $TMP/NAME.pid
+# (so it can be stopped by id), stderr in $TMP/NAME.err.
+bg_start() {
+	local name=$1 who=$2
+	shift 2
+	rm -f "$TMP/$name.pid"
+	in_who "$who" sh -c 'echo $$ >"$0"; exec "$@"' "$TMP/$name.pid" "$@" \
+		>/dev/null 2>"$TMP/$name.err" &
+	wait_for 3 test -s "$TMP/$name.pid"
+}
+
+not_running() { ! kill -0 "$1" 2>/dev/null; }
+
+# bg_stop NAME: stop it and wait (bounded) until it is gone.
+bg_stop() {
+	local pid
+	pid=$(cat "$TMP/$1.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	wait_for 3 not_running "$pid"
+}
+
+listening() { in_who "$1" ss -Hln"${2:0:1}" "sport = :$3" | grep -q .; }
+
+# serve WHO PROTO PORT TAG [LIFE]: a server answering "TAG\n", then echoing
+# what it gets, so a reply tells which host answered and proves the data
+# made the trip both ways intact. Returns once it listens.
+serve() {
+	local who=$1 proto=$2 port=$3 tag=$4 life=${5:-$SERVER_LIFE} listen=TCP-LISTEN
+	[ "$proto" = udp ] && listen=UDP-LISTEN
+	in_who "$who" timeout "$life" socat -b1000 -T5 "$listen:$port,reuseaddr,fork" \
+		SYSTEM:"echo $tag; exec cat" >/dev/null 2>&1 &
+	wait_for 3 listening "$who" "$proto" "$port" || { DETAIL="no $proto server on $who:$port"; return 1; }
+}
+
+# same_reply: $TMP/reply is $TMP/expect (sha256 of both).
+same_reply() {
+	local want got
+	want=$(sha256sum <"$TMP/expect" | cut -d' ' -f1)
+	got=$(sha256sum <"$TMP/reply" | cut -d' ' -f1)
+	[ "$want" = "$got" ] && return 0
+	DETAIL="reply $(wc -c <"$TMP/reply") of $(wc -c <"$TMP/expect") bytes expected"
+	[ -s "$TMP/reply" ] && DETAIL+=", from '$(head -n1 "$TMP/reply" | head -c 20 | tr -cd '[:print:]')'"
+	[ -s "$TMP/client.err" ] && DETAIL+=": $(tail -n1 "$TMP/client.err" | cut -c 1-120)"
+	return 1
+}
+
+# payload SIZE TAG: a fresh random payload and the reply expected for it.
+payload() {
+	head -c "$1" /dev/urandom >"$TMP/payload"
+	{ echo "$2"; cat "$TMP/payload"; } >"$TMP/expect"
+}
+
+# tcp_exchange WHO ADDR PORT TAG [SIZE]: WHO connects to ADDR:PORT, sends a
+# random payload; the reply must be TAG's server echoing it byte for byte.
+tcp_exchange() {
+	payload "${5:-$TCP_SIZE}" "$4"
+	in_who "$1" timeout 10 socat -t3 - "TCP:$2:$3,connect-timeout=1" \
+		<"$TMP/payload" >"$TMP/reply" 2>"$TMP/client.err"
+	same_reply
+}
+
+# udp_exchange WHO ADDR PORT TAG [SIZE]: the same over UDP, in 1000-byte
+# datagrams, waiting 1 s after the last one for the echo. The first one goes
+# alone: socat's UDP-LISTEN forks a server per peer on it, and a datagram
+# that comes before that child is ready gets a second child (a second tag).
+udp_exchange() {
+	payload "${5:-$UDP_SIZE}" "$4"
+	{ head -c 1000 "$TMP/payload"; sleep 0.2; tail -c +1001 "$TMP/payload"; } |
+		in_who "$1" timeout 10 socat -b1000 -t1 - "UDP:$2:$3" >"$TMP/reply" 2>"$TMP/client.err"
+	same_reply
+}
+
+# udp_send WHO PORT...: one datagram from WHO to W on each port (a trigger).
+udp_send() {
+	local who=$1
+	shift
+	in_who "$who" bash -c 'for p in "${@:2}"; do echo trigger >"/dev/udp/$1/$p"; done' _ "$W" "$@"
+}
+
+# trigger WHO PROTO PORT: WHO talks to W's server on a trigger port.
+trigger() {
+	if [ "$2" = tcp ]; then
+		tcp_exchange "$1" "$W" "$3" w 64
+	else
+		udp_send "$1" "$3"
+	fi
+}
+
+count_lines() { [ "$(wc -l <"$1")" -ge "$2" ]; }
+
+# paced_lines N: "line 1" .. "line N", one every 0.5 s.
+paced_lines() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		echo "line $i"
+		sleep 0.5
+	done
+}
+
+# same_lines FILE N: FILE holds exactly "line 1" .. "line N".
+same_lines() {
+	seq -f "line %g" "$2" >"$TMP/expect"
+	cp "$1" "$TMP/reply"
+	same_reply
+}
+
+# tcp_session WHO ADDR PORT TAG LINES [CMD...]: one TCP connection carrying a
+# line every 0.5 s, echoed back; CMD runs once half of them came back. All
+# lines must return: the connection lived to the end.
+tcp_session() {
+	local who=$1 addr=$2 port=$3 tag=$4 n=$5 pid hook_err=
+	shift 5
+	{ echo "$tag"; seq -f "line %g" "$n"; } >"$TMP/expect"
+	paced_lines "$n" |
+		in_who "$who" timeout $((n + 10)) socat -t3 - "TCP:$addr:$port,connect-timeout=1" \
+			>"$TMP/reply" 2>"$TMP/client.err" &
+	pid=$!
+	if [ $# -gt 0 ]; then
+		if ! wait_for $((n + 5)) count_lines "$TMP/reply" $((n / 2 + 1)); then
+			hook_err="half the lines did not come back"
+		elif ! "$@"; then
+			hook_err="'$*' failed${DETAIL:+: $DETAIL}"
+		fi
+	fi
+	wait "$pid"
+	same_reply || return 1
+	[ -z "$hook_err" ] || { DETAIL=$hook_err; return 1; }
+}
+
+# udp_inbound WHO PORT N: N lines over UDP from W to R_WAN:PORT, one every
+# 0.5 s, nothing back: all must reach a sink on WHO.
+udp_inbound() {
+	local who=$1 port=$2 n=$3
+	rm -f "$TMP/sink"
+	bg_start sink "$who" timeout $((n + 10)) socat -u "UDP-RECV:$port" "CREATE:$TMP/sink" &&
+		wait_for 3 listening "$who" udp "$port" || { DETAIL="no sink on $who:$port"; return 1; }
+	paced_lines "$n" | in_w timeout $((n + 5)) socat -u - "UDP-SENDTO:$R_WAN:$port"
+	wait_for 2 count_lines "$TMP/sink" "$n"
+	bg_stop sink
+	same_lines "$TMP/sink" "$n"
+}
+
+# udp_outbound WHO PORT N: W sends one datagram to R_WAN:PORT; WHO answers
+# with N lines, one every 0.5 s, and hears nothing more: all must reach W.
+udp_outbound() {
+	local who=$1 port=$2 n=$3
+	bg_start talker "$who" timeout $((n + 10)) socat -b1000 "UDP-LISTEN:$port" \
+		SYSTEM:"for i in \$(seq $n); do echo line \$i; sleep 0.5; done" &&
+		wait_for 3 listening "$who" udp "$port" || { DETAIL="no talker on $who:$port"; return 1; }
+	{ echo open; sleep $((n / 2 + 1)); } |
+		in_w timeout $((n + 5)) socat -b1000 - "UDP:$R_WAN:$port" >"$TMP/heard" 2>"$TMP/client.err"
+	bg_stop talker
+	same_lines "$TMP/heard" "$n"
+}
+
+# nmap_says PORT open|not-open: what a TCP connect scan from W reports.
+nmap_says() {
+	local out
+	out=$(in_w timeout 20 nmap -n -Pn -sT -p "$1" --max-retries 1 --max-rtt-timeout 300ms \
+		--host-timeout 10s "$R_WAN" 2>&1)
+	if [[ $out != *"Nmap done"* ]]; then
+		DETAIL="nmap failed: $(tail -n1 <<<"$out")"
+		return 1
+	fi
+	if grep -q "^$1/tcp *open " <<<"$out"; then
+		[ "$2" = open ] || DETAIL="nmap reports $1/tcp open"
+	else
+		[ "$2" = not-open ] || DETAIL="nmap reports $(grep "^$1/tcp" <<<"$out" || echo nothing)"
+	fi
+	[ -z "$DETAIL" ]
+}
+
+# Reading `ptctl -j list` without jq: rule objects hold no nested objects,
+# so each one is the text between "},{".
+list_json() { ptctl_r -j list --dev wan0; }
+
+# rule_field JSON NAME FIELD: a scalar field of one rule, unquoted.
+rule_field() {
+	sed 's/},{/}\n{/g' <<<"$1" | grep "\"name\":\"$2\"," |
+		grep -o "\"$3\":[^,}]*" | head -n1 | cut -d: -f2- | tr -d '"'
+}
+
+# rule_is NAME STATE HOLDER: ptctl shows the rule in that state and holder
+# ("null" when idle).
+rule_is() {
+	local json state holder
+	json=$(list_json) || { DETAIL="ptctl -j list failed"; return 1; }
+	state=$(rule_field "$json" "$1" state)
+	holder=$(rule_field "$json" "$1" holder)
+	[ "$state" = "$2" ] && [ "$holder" = "$3" ] && return 0
+	DETAIL="$1 is ${state:-missing}, holder ${holder:-missing}"
+	return 1
+}
+
+# counter_above NAME FIELD MIN: a numeric field of the rule exceeds MIN.
+counter_above() {
+	local v
+	v=$(rule_field "$(list_json)" "$1" "$2")
+	[ "${v:-0}" -gt "$3" ] && return 0
+	DETAIL="$1 $2 is ${v:-missing}"
+	return 1
+}
+
+# csum_errors WHO: TCP + UDP packets WHO dropped for a bad checksum.
+csum_errors() {
+	in_who "$1" nstat -asz TcpInCsumErrors UdpInCsumErrors | awk '{n += $2} END {print n + 0}'
+}
+
+# The u32 an IPv4 address in network order reads as on this little-endian host.
+addr_le32() {
+	local IFS=.
+	# shellcheck disable=SC2086
+	set -- $1
+	echo $(($4 << 24 | $3 << 16 | $2 << 8 | $1))
+}
+
+# map_dump_field MAP KEY FIELD [VALUE]: in bpftool's dump of wan0's pinned
+# MAP, FIELD of the entry KEY; with KEY "", the key of the entry whose FIELD
+# is the string VALUE.
+map_dump_field() {
+	in_r_bpf bpftool map dump pinned "/sys/fs/bpf/ptctl/wan0/$1" |
+		awk -v key="$2" -v field="\"$3\":" -v value="$4" '
+			$1 == "\"key\":" { k = $2; sub(",", "", k) }
+			$1 == field { v = $2; sub(",$", "", v)
+				if (key != "" && k == key) { print v; exit }
+				if (key == "" && v == "\"" value "\"") { print k; exit } }'
+}
+
+# map_holder NAME: the holder in NAME's pt_active entry, as bpftool dumps it.
+map_holder() {
+	local id
+	id=$(map_dump_field pt_rules "" name "$1")
+	[ -n "$id" ] || { DETAIL="$1 not in pt_rules"; return 1; }
+	map_dump_field pt_active "$id" holder
+}
