@@ -2,7 +2,7 @@
 /*
  * TC egress on the WAN interface, after the kernel routed, tracked and
  * masqueraded the packet:
- *  - a holder's reply from one of its rule's open ports leaves with the WAN
+ *  - a reply on an inbound flow the datapath forwarded leaves with the WAN
  *    address (conntrack saw it as the reply of an inbound flow: no NAT);
  *  - a packet to a trigger port activates or refreshes the rules it
  *    triggers, for the LAN host that sent it (recovered from conntrack when
@@ -70,27 +70,39 @@ static __always_inline void pt_snat(struct __sk_buff *skb, const struct pt_pkt *
 	bpf_skb_store_bytes(skb, ip_off + offsetof(struct iphdr, saddr), &to, sizeof(to), 0);
 }
 
-/* A reply of a rule's holder from one of its open ports: give it the WAN address. */
+/* Was this packet's flow forwarded inbound to its source? */
+static __always_inline bool pt_forwarded_flow(const struct pt_pkt *p)
+{
+	struct pt_flow_key key = {
+		.peer = p->ip->daddr, .peer_port = p->ports[1], .port = p->ports[0],
+		.proto_idx = p->proto_idx,
+	};
+	struct pt_flow *f = bpf_map_lookup_elem(&pt_flows, &key);
+
+	return f && f->host == p->ip->saddr;
+}
+
+/*
+ * A reply from a LAN host on a flow the datapath forwarded to it, or from the
+ * holder of the open port it leaves from: give it the WAN address. Rewritten
+ * even once the rule closed, changed holder or went away: a LAN address must
+ * never leak to the WAN. Only the live holder's replies count as activity.
+ */
 static __always_inline bool pt_reply(struct __sk_buff *skb, const struct pt_pkt *p,
 				     const struct pt_config *cfg, struct pt_stats *st)
 {
 	__be32 src = p->ip->saddr;
 	int rid = pt_open_owner(p->proto_idx, p->ports[0]);
+	struct pt_rule *r = rid >= 0 ? pt_rule_get(rid) : NULL;
+	struct pt_active *a = r ? pt_holder(rid, r) : NULL;
 	struct pt_rule_stats *rs;
-	struct pt_active *a;
-	struct pt_rule *r;
+	bool holder = a && a->holder == src;
 	__u64 now;
 
-	r = rid >= 0 ? pt_rule_get(rid) : NULL;
-	a = r ? pt_holder(rid, r) : NULL;
-	if (!a || a->holder != src)
+	if (!holder && !pt_forwarded_flow(p))
 		return false;
 	now = pt_now();
-	/*
-	 * Rewritten even once the rule closed: a LAN address must never leak to
-	 * the WAN. Only a live rule counts it as activity.
-	 */
-	if (pt_live(rid, r, now) && (rs = pt_rule_stats_get(rid))) {
+	if (holder && pt_live(rid, r, now) && (rs = pt_rule_stats_get(rid))) {
 		pt_touch(a, now);
 		rs->pkts_out++;
 		rs->bytes_out += p->ip_len;

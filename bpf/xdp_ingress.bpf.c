@@ -38,6 +38,22 @@ static __always_inline void pt_dnat(struct pt_pkt *p, __be32 to)
 	}
 }
 
+/* Remembers where the flow went; written only when new or forwarded elsewhere now. */
+static __always_inline void pt_remember_flow(const struct pt_pkt *p, __u32 rid, __be32 host)
+{
+	struct pt_flow_key key = {
+		.peer = p->ip->saddr, .peer_port = p->ports[0], .port = p->ports[1],
+		.proto_idx = p->proto_idx,
+	};
+	struct pt_flow *f = bpf_map_lookup_elem(&pt_flows, &key);
+
+	if (!f || f->host != host || f->rule != rid) {
+		struct pt_flow val = { .host = host, .rule = rid };
+
+		bpf_map_update_elem(&pt_flows, &key, &val, BPF_ANY);
+	}
+}
+
 SEC("xdp")
 int pt_xdp_in(struct xdp_md *ctx)
 {
@@ -87,6 +103,7 @@ int pt_xdp_in(struct xdp_md *ctx)
 		.from = p.ip->daddr, .to = a->holder, .l4_csum = *p.l4_csum,
 		.l4_csum_off = (void *)p.l4_csum - data, .is_udp = p.proto_idx,
 	};
+	pt_remember_flow(&p, rid, a->holder);
 	pt_dnat(&p, a->holder);
 	pt_set_meta(ctx, &meta);
 	st->xdp_rewritten++;

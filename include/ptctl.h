@@ -20,6 +20,7 @@
 #define PT_TRIG_SLOTS 8		/* rules sharing one trigger port */
 #define PT_NAME_LEN 32		/* rule name, NUL included */
 #define PT_PORT_KEYS (2 * 65536) /* index key: proto_idx * 65536 + port */
+#define PT_MAX_FLOWS 65536	/* inbound flows remembered for their replies */
 
 #define PT_TIMEOUT_DEFAULT 600
 #define PT_TIMEOUT_MAX (30 * 86400) /* a month: anything longer is a typo */
@@ -88,6 +89,23 @@ struct pt_trig_slot {
 };
 
 /* pt_open_idx[proto_idx * 65536 + port]: rule id + 1 owning the port, 0 = none. */
+
+/*
+ * pt_flows (LRU): inbound flows the datapath forwarded, so that their replies
+ * leave with the WAN address even after the rule changed holder, was changed
+ * or deleted: a LAN address must never reach the WAN.
+ */
+struct pt_flow_key {
+	__u32 peer;	  /* WAN-side address, network order */
+	__u16 peer_port;  /* network order */
+	__u16 port;	  /* the open port, network order */
+	__u32 proto_idx;  /* 0 TCP, 1 UDP */
+};
+
+struct pt_flow {
+	__u32 host;	/* LAN host the flow was forwarded to, network order */
+	__u32 rule;	/* rule id it was forwarded by */
+};
 
 /* pt_config[0]: per-interface settings written by `ptctl load`. */
 struct pt_config {

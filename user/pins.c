@@ -82,6 +82,7 @@ static const struct {
 	{ "pt_trig_idx", offsetof(struct pt_maps, trig_idx) },
 	{ "pt_open_idx", offsetof(struct pt_maps, open_idx) },
 	{ "pt_active", offsetof(struct pt_maps, active) },
+	{ "pt_flows", offsetof(struct pt_maps, flows) },
 	{ "pt_rule_stats", offsetof(struct pt_maps, rule_stats) },
 	{ "pt_stats", offsetof(struct pt_maps, stats) },
 	{ "pt_events", offsetof(struct pt_maps, events) },

@@ -11,7 +11,7 @@
 
 /* File descriptors of the pinned maps of one interface, and of its pt_release program. */
 struct pt_maps {
-	int config, rules, trig_idx, open_idx, active, rule_stats, stats, events, release;
+	int config, rules, trig_idx, open_idx, active, flows, rule_stats, stats, events, release;
 };
 
 int pt_bpffs_ensure(void);

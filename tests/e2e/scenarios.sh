@@ -8,12 +8,13 @@
 
 T=4 # timeout of the rules whose expiry the scenarios watch
 
-# Rules: a TCP trigger, a UDP trigger, one for the long sessions; each
-# opens one port. m00..m49 come with s_many.
+# Rules: a TCP trigger, a UDP trigger, one for the long sessions, one whose
+# holder changes under a flow; each opens one port. m00..m49 come with s_many.
 RULES=(
 	"chat --trigger tcp:6667 --open tcp:5000 --timeout $T"
 	"game --trigger udp:27015 --open udp:27000 --timeout $T"
 	"stream --trigger tcp:6668 --open tcp:5100,udp:5101 --timeout $T"
+	"old --trigger udp:27016 --open udp:5102 --timeout $T"
 )
 N_MANY=50
 MANY_TCP=(0 2 24 48 1 25 47 49) # sample of m-rules checked with connections
@@ -196,6 +197,30 @@ s_expiry() {
 	need "TCP W -> R_WAN:5000 reaches H2" tcp_exchange w "$R_WAN" 5000 h2
 }
 
+# 6b. The rule moved on: a reply on a flow forwarded to the previous holder
+#     still leaves with R_WAN, never with H1's LAN address.
+s_old_holder_flow() {
+	need "H1 triggers old" trigger h1 udp 27016 || return 1
+	# W opens a UDP flow from port 40500 to H1's 5102 (a one-shot receiver: no ICMP error).
+	in_h1 timeout 3 socat -u UDP-RECV:5102 - >"$TMP/old.got" 2>/dev/null &
+	wait_for 3 listening h1 udp 5102 || { REASON="no receiver on H1:5102"; return 1; }
+	echo hello | in_w socat -u - "UDP:$R_WAN:5102,sourceport=40500" 2>/dev/null
+	need "W's datagram reached H1" wait_for 3 grep -q hello "$TMP/old.got" || return 1
+	need "old idle within $((T + 2)) s" wait_for $((T + 2)) rule_is old idle null || return 1
+	need "H2 triggers old" trigger h2 udp 27016 || return 1
+	need "old held by H2" wait_for 3 rule_is old active "$H2" || return 1
+	need "tcpdump on W" bg_start tcpdump w timeout 10 tcpdump -i eth0 -nn -U --immediate-mode -Z root \
+		-w "$TMP/w.pcap" udp port 40500 || return 1
+	wait_for 5 grep -q "listening on" "$TMP/tcpdump.err"
+	echo late | in_h1 socat -u - "UDP:$W:40500,sourceport=5102" 2>/dev/null
+	sleep 0.5
+	bg_stop tcpdump
+	local srcs
+	srcs=$(pcap_sources)
+	[ "$(awk '{print $2}' <<<"$srcs")" = "$R_WAN" ] ||
+		{ REASON="W got H1's late reply from: ${srcs:-nothing}"; return 1; }
+}
+
 # 7. Steady traffic keeps the rule open past its timeout: a TCP session,
 # then traffic in one direction only (inbound, then the holder's replies),
 # each for 2-3 timeouts.
@@ -310,6 +335,7 @@ SCENARIOS=(
 	"checksums verified in software (tx offload off):s_csum_software"
 	"firewall mark rule admits triggered traffic:s_firewall"
 	"6 closed after the timeout, then H2 takes it:s_expiry"
+	"6b the old holder's flow keeps the WAN address:s_old_holder_flow"
 	"7 long sessions outlive the timeout:s_long_session"
 	"8 $N_MANY rules, two holders:s_many"
 	"9 reload keeps rules, holders and a session:s_reload"

@@ -33,6 +33,7 @@ int fix_open(struct fix *f, const char *wan)
 		.trig_idx = bpf_map__fd(f->skel->maps.pt_trig_idx),
 		.open_idx = bpf_map__fd(f->skel->maps.pt_open_idx),
 		.active = bpf_map__fd(f->skel->maps.pt_active),
+		.flows = bpf_map__fd(f->skel->maps.pt_flows),
 		.rule_stats = bpf_map__fd(f->skel->maps.pt_rule_stats),
 		.stats = bpf_map__fd(f->skel->maps.pt_stats),
 		.events = bpf_map__fd(f->skel->maps.pt_events),

@@ -674,6 +674,57 @@ static void test_reply_to_trigger_port(void **state)
 	assert_int_equal(stats(e).tc_trigger, 1);
 }
 
+/* An inbound packet from PEER:40000 to the WAN address's port, forwarded by XDP to HOST_A. */
+static void forward_inbound(struct env *e, __u16 port)
+{
+	struct pkt_spec s = { .proto = IPPROTO_TCP, .saddr = PEER, .daddr = WAN,
+			      .sport = 40000, .dport = port, .payload_len = 16 };
+	__u8 in[PKT_MAX];
+	struct run_result r;
+	size_t len = pkt_build(in, &s);
+
+	assert_int_equal(fix_run_xdp(&e->f, in, len, &r), 0);
+	assert_int_equal(pkt_daddr(r.out), pkt_addr(HOST_A));
+}
+
+/*
+ * The rule moved to HOST_B: replies on the flow forwarded to HOST_A still
+ * leave with the WAN address (no LAN address on the WAN), without counting
+ * as the rule's activity; HOST_A's other traffic from the port is not ours.
+ */
+static void test_forwarded_flow_after_takeover(void **state)
+{
+	struct env *e = *state;
+	struct pkt_spec s = reply(IPPROTO_TCP, HOST_A, 5000);
+	struct pt_active b;
+
+	forward_inbound(e, 5000);
+	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT + 1), 0);
+	trigger(e, HOST_B);
+	b = active(e, e->game);
+	assert_int_equal(b.holder, pkt_addr(HOST_B));
+	assert_int_equal(fix_age(&e->f, e->game, 5), 0);
+	b = active(e, e->game);
+	run_snat(e, &s, 0, PKT_ZERO_NONE);
+	assert_int_equal(active(e, e->game).last_ns, b.last_ns);
+	assert_int_equal(rule_stats(e, e->game).pkts_out, 0);
+	s.dport = 40001;
+	send_unchanged(e, &s);
+	assert_int_equal(stats(e).tc_snat, 1);
+}
+
+/* Deleting the rule does not turn the flow's replies into leaks either. */
+static void test_forwarded_flow_after_delete(void **state)
+{
+	struct env *e = *state;
+	struct pkt_spec s = reply(IPPROTO_TCP, HOST_A, 5000);
+
+	forward_inbound(e, 5000);
+	assert_int_equal(pt_store_del(&e->f.m, e->f.rules, e->game), 0);
+	run_snat(e, &s, 0, PKT_ZERO_NONE);
+	assert_int_equal(stats(e).tc_snat, 1);
+}
+
 /* --- Malformed and foreign frames ---------------------------------------- */
 
 /* Built on a reply of the holder to a trigger port: SNAT and trigger both would show. */
@@ -783,6 +834,8 @@ int main(void)
 	SUITE_TEST(&s, test_reply_refreshes, setup_held, teardown);
 	SUITE_TEST(&s, test_reply_after_expiry, setup_held, teardown);
 	SUITE_TEST(&s, test_reply_to_trigger_port, setup_held, teardown);
+	SUITE_TEST(&s, test_forwarded_flow_after_takeover, setup_held, teardown);
+	SUITE_TEST(&s, test_forwarded_flow_after_delete, setup_held, teardown);
 	SUITE_CASES(&s, test_malformed, setup_held, teardown, malformed_cases, n_malformed);
 	SUITE_TEST(&s, test_runt_frames, setup_held, teardown);
 	SUITE_TEST(&s, test_tc_in_without_meta, setup, teardown);
