@@ -10,15 +10,8 @@ PT_NS=ptinst$$
 # shellcheck source=../lib/topology.sh
 source tests/lib/topology.sh
 
-passed=0 failed=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
-# check DESC CMD...: passes when CMD succeeds.
-check() {
-	local desc=$1
-	shift
-	if "$@"; then pass "$desc"; else fail "$desc"; fi
-}
+# shellcheck source=../lib/report.sh
+source tests/lib/report.sh
 
 dest=$(mktemp -d) tmp=$(mktemp -d)
 trap 'rm -rf "$dest" "$tmp"' EXIT
@@ -103,7 +96,7 @@ complete_as "lo" ptctl list --dev l
 complete_as "dist/wan0.conf.example" ptctl apply dist/wan0.conf
 
 # The unit's commands and the example rules, on the netns router.
-topo_up || { fail "topology"; echo "install: $passed passed, $failed failed"; exit 1; }
+topo_up || { fail "topology"; report install; exit 1; }
 trap 'topo_down; rm -rf "$dest" "$tmp"' EXIT
 cp "$example" "$dest/etc/ptctl/wan0.conf"
 # unit_run KEY: runs the unit's KEY= lines for wan0 in the router, from DESTDIR.
@@ -145,5 +138,4 @@ make --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
 left=$(find "$dest" -name ptctl\*)
 [ -z "$left" ] && pass "uninstall removes an empty /etc/ptctl" || fail "uninstall left: $left"
 
-echo "install: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+report install

@@ -8,9 +8,8 @@ PT_NS=ptcli$$
 # shellcheck source=../lib/topology.sh
 source tests/lib/topology.sh
 
-passed=0 failed=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
+# shellcheck source=../lib/report.sh
+source tests/lib/report.sh
 
 # Everything ptctl could change: rules and holders, programs, pins.
 snapshot() {
@@ -50,7 +49,7 @@ expect_ok() {
 	if out=$(ptctl_r "$@" 2>&1); then pass "$desc"; else fail "$desc: $out"; fi
 }
 
-topo_up || { echo "cli: 0 passed, 1 failed"; exit 1; }
+topo_up || { fail "topology"; report cli; exit 1; }
 # A second interface, without an IPv4 address.
 in_r ip link add nov4 type veth peer name nov4p && in_r ip link set nov4 up
 
@@ -141,5 +140,4 @@ expect_ok "unload" unload wan0
 left=$(snapshot)
 [ -z "$left" ] && pass "unload leaves no program, filter or pin" || fail "unload leaves: $left"
 
-echo "cli: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+report cli

@@ -18,6 +18,7 @@
 #      software, verified by H1 and W)
 #   -  without the firewall's mark rule triggered traffic is dropped
 #   6  idle for the timeout: closed; the next host to trigger takes it
+#   6b after a change of holder, the old holder's flow still leaves as R_WAN
 #   7  steady traffic keeps the rule open past the timeout: a TCP session
 #      both ways, then UDP inbound only, then the holder's replies only
 #   8  50 rules held by two hosts, each forwarding to its holder
@@ -43,9 +44,8 @@ cleanup() { topo_down; rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-passed=0 failed=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1 ($2)"; failed=$((failed + 1)); }
+# shellcheck source=../lib/report.sh
+source tests/lib/report.sh
 
 run_mode() {
 	local entry name fn broken=
@@ -75,5 +75,4 @@ for MODE in ${E2E_MODES:-native generic}; do
 	run_mode
 done
 echo "e2e: ${E2E_MODES:-native generic} in $((SECONDS - start)) s"
-echo "e2e: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+report e2e

@@ -8,19 +8,8 @@ PT_NS=ptops$$
 # shellcheck source=../lib/topology.sh
 source tests/lib/topology.sh
 
-passed=0 failed=0
-check() { # check DESC CMD...: passes when CMD succeeds
-	local desc=$1
-	shift
-	if "$@"; then
-		echo "PASS: $desc"
-		passed=$((passed + 1))
-	else
-		echo "FAIL: $desc"
-		failed=$((failed + 1))
-	fi
-}
-
+# shellcheck source=../lib/report.sh
+source tests/lib/report.sh
 not() { ! "$@"; }
 # Who answers W on the router's WAN address and port: h1, h2, or nothing.
 who() { in_w timeout 3 socat -T2 - "TCP:$R_WAN:$1,connect-timeout=1" </dev/null 2>/dev/null; }
@@ -30,7 +19,7 @@ json_field() { sed -n "s/.*\"$1\":\\(\"[^\"]*\"\\|[0-9a-z]*\\).*/\\1/p" | tr -d 
 status_of() { ptctl_r -j status "$1" | json_field "$2"; }
 conf() { printf '%s\n' "$@" >"$CONF"; }
 
-topo_up || { echo "ops: 0 passed, 1 failed"; exit 1; }
+topo_up || { fail "topology"; report ops; exit 1; }
 CONF=$(mktemp /tmp/ptops.XXXXXX.conf)
 trap 'rm -f "$CONF"; topo_down' EXIT
 for h in 1 2; do
@@ -136,5 +125,4 @@ check "monitor: expiry reported when it happens" expiry_on_time
 [ $failed -eq 0 ] || cat "$EVENTS"
 rm -f "$EVENTS"
 
-echo "ops: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+report ops

@@ -20,6 +20,7 @@
 #include "fixture.h"
 #include "malformed.h"
 #include "pkt.h"
+#include "rewrite_cases.h"
 #include "store.h"
 
 #define WAN "198.51.100.1"
@@ -509,40 +510,6 @@ static void test_expiry_event(void **state)
 
 /* --- Reply SNAT --------------------------------------------------------- */
 
-struct snat_case {
-	const char *name;
-	struct pkt_spec spec; /* addresses and destination port filled in */
-	size_t pad;	      /* Ethernet padding after the IP packet */
-	enum pkt_zero zero_sum; /* in or out with an L4 sum of 0 */
-};
-
-/* The packet of a case: its protocol, source port, then any other fields. */
-#define SPEC(_proto, _port, ...) \
-	.spec = { .proto = IPPROTO_##_proto, .sport = _port, __VA_ARGS__ }
-
-static const struct snat_case snats[] = {
-	{ "snat_tcp", SPEC(TCP, 5000, .payload_len = 32) },
-	{ "snat_udp", SPEC(UDP, 5000, .payload_len = 32) },
-	{ "snat_udp_no_csum", SPEC(UDP, 5000, .payload_len = 32, .udp_no_csum = true) },
-	{ "snat_tcp_ip_options", SPEC(TCP, 5001, .ip_opts_len = 12) },
-	{ "snat_udp_ip_options_max", SPEC(UDP, 5010, .payload_len = 9, .ip_opts_len = 40) },
-	{ "snat_tcp_odd_payload", SPEC(TCP, 5000, .payload_len = 33) },
-	{ "snat_udp_odd_payload", SPEC(UDP, 5020, .payload_len = 1) },
-	{ "snat_udp_odd_no_csum", SPEC(UDP, 5015, .payload_len = 7, .udp_no_csum = true) },
-	{ "snat_tcp_dont_fragment", SPEC(TCP, 5000, .frag_off = 0x4000) },
-	{ "snat_tcp_large", SPEC(TCP, 5000, .payload_len = 1460) },
-	/* Checksum arithmetic's edge: UDP sends a computed 0 as 0xffff, TCP as 0. */
-	{ "snat_udp_csum_becomes_zero", SPEC(UDP, 5000, .payload_len = 8),
-	  .zero_sum = PKT_ZERO_OUT },
-	{ "snat_tcp_csum_becomes_zero", SPEC(TCP, 5000, .payload_len = 8),
-	  .zero_sum = PKT_ZERO_OUT },
-	{ "snat_udp_csum_was_zero", SPEC(UDP, 5000, .payload_len = 8),
-	  .zero_sum = PKT_ZERO_IN },
-	{ "snat_tcp_csum_was_zero", SPEC(TCP, 5000, .payload_len = 8),
-	  .zero_sum = PKT_ZERO_IN },
-	/* A minimum-size Ethernet frame: the padding is not part of the packet. */
-	{ "snat_udp_padded_frame", SPEC(UDP, 5000), .pad = 18 },
-};
 
 /* Sends s, which must leave with the WAN address as source; returns its IP length. */
 static __u16 run_snat(struct env *e, const struct pkt_spec *s, size_t pad, enum pkt_zero zero)
@@ -568,7 +535,7 @@ static __u16 run_snat(struct env *e, const struct pkt_spec *s, size_t pad, enum 
 static void test_snat(void **state)
 {
 	struct env *e = *state;
-	const struct snat_case *c = e->param;
+	const struct rewrite_case *c = e->param;
 	struct pkt_spec s = c->spec;
 	struct pt_rule_stats rs;
 	struct pt_stats st;
@@ -576,6 +543,7 @@ static void test_snat(void **state)
 
 	s.saddr = HOST_A;
 	s.daddr = PEER;
+	s.sport = c->spec.dport; /* the reply leaves from the open port */
 	s.dport = 40000;
 	ip_len = run_snat(e, &s, c->pad, c->zero_sum);
 	rs = rule_stats(e, e->game);
@@ -829,7 +797,7 @@ int main(void)
 	SUITE_TEST(&s, test_disabled_rule_not_triggered, setup, teardown);
 	SUITE_TEST(&s, test_shared_trigger_after_delete, setup, teardown);
 	SUITE_TEST(&s, test_expiry_event, setup, teardown);
-	SUITE_CASES(&s, test_snat, setup_held, teardown, snats, ARRAY_SIZE(snats));
+	SUITE_CASES(&s, test_snat, setup_held, teardown, rewrite_cases, n_rewrite_cases);
 	SUITE_CASES(&s, test_keep, setup_held, teardown, keeps, ARRAY_SIZE(keeps));
 	SUITE_TEST(&s, test_reply_refreshes, setup_held, teardown);
 	SUITE_TEST(&s, test_reply_after_expiry, setup_held, teardown);

@@ -14,6 +14,7 @@
 #include "fixture.h"
 #include "malformed.h"
 #include "pkt.h"
+#include "rewrite_cases.h"
 #include "store.h"
 
 #define WAN "198.51.100.1"
@@ -130,40 +131,6 @@ static void run_rewritten(struct env *e, const struct pkt_spec *s, const char *h
 
 /* --- Rewrites ------------------------------------------------------------- */
 
-struct rewrite_case {
-	const char *name;
-	struct pkt_spec spec; /* addresses and source port filled in */
-	size_t pad;	      /* Ethernet padding after the IP packet */
-	enum pkt_zero zero_sum; /* in or out with an L4 sum of 0 */
-};
-
-/* The packet of a case: its protocol, destination port, then any other fields. */
-#define SPEC(_proto, _port, ...) \
-	.spec = { .proto = IPPROTO_##_proto, .dport = _port, __VA_ARGS__ }
-
-static const struct rewrite_case rewrites[] = {
-	{ "rewrite_tcp", SPEC(TCP, 5000, .payload_len = 32) },
-	{ "rewrite_udp", SPEC(UDP, 5000, .payload_len = 32) },
-	{ "rewrite_udp_no_csum", SPEC(UDP, 5000, .payload_len = 32, .udp_no_csum = true) },
-	{ "rewrite_tcp_ip_options", SPEC(TCP, 5001, .ip_opts_len = 12) },
-	{ "rewrite_udp_ip_options_max", SPEC(UDP, 5010, .payload_len = 9, .ip_opts_len = 40) },
-	{ "rewrite_tcp_odd_payload", SPEC(TCP, 5000, .payload_len = 33) },
-	{ "rewrite_udp_odd_payload", SPEC(UDP, 5020, .payload_len = 1) },
-	{ "rewrite_udp_odd_no_csum", SPEC(UDP, 5015, .payload_len = 7, .udp_no_csum = true) },
-	{ "rewrite_tcp_dont_fragment", SPEC(TCP, 5000, .frag_off = 0x4000) },
-	{ "rewrite_tcp_large", SPEC(TCP, 5000, .payload_len = 1460) },
-	/* Checksum arithmetic's edge: UDP sends a computed 0 as 0xffff, TCP as 0. */
-	{ "rewrite_udp_csum_becomes_zero", SPEC(UDP, 5000, .payload_len = 8),
-	  .zero_sum = PKT_ZERO_OUT },
-	{ "rewrite_tcp_csum_becomes_zero", SPEC(TCP, 5000, .payload_len = 8),
-	  .zero_sum = PKT_ZERO_OUT },
-	{ "rewrite_udp_csum_was_zero", SPEC(UDP, 5000, .payload_len = 8),
-	  .zero_sum = PKT_ZERO_IN },
-	{ "rewrite_tcp_csum_was_zero", SPEC(TCP, 5000, .payload_len = 8),
-	  .zero_sum = PKT_ZERO_IN },
-	/* A minimum-size Ethernet frame: the padding is not part of the packet. */
-	{ "rewrite_udp_padded_frame", SPEC(UDP, 5000), .pad = 18 },
-};
 
 static void test_rewrite(void **state)
 {
@@ -446,7 +413,7 @@ int main(void)
 {
 	struct suite s = {};
 
-	SUITE_CASES(&s, test_rewrite, setup, teardown, rewrites, ARRAY_SIZE(rewrites));
+	SUITE_CASES(&s, test_rewrite, setup, teardown, rewrite_cases, n_rewrite_cases);
 	SUITE_CASES(&s, test_pass, setup, teardown, passes, ARRAY_SIZE(passes));
 	SUITE_CASES(&s, test_malformed, setup, teardown, malformed_cases, n_malformed);
 	SUITE_TEST(&s, test_runt_frames, setup, teardown);
