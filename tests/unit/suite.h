@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -44,6 +45,23 @@ static inline void suite_add(struct suite *s, const char *name, CMUnitTestFuncti
 			suite_add(s, (cases)[_i].name, fn, setup, teardown,      \
 				  &(cases)[_i]);                                 \
 	} while (0)
+
+/* The datapath's counters, summed over CPUs; a failed read fails the test. */
+static inline struct pt_stats suite_stats(struct fix *f)
+{
+	struct pt_stats st;
+
+	assert_int_equal(fix_stats(f, &st), 0);
+	return st;
+}
+
+static inline struct pt_rule_stats suite_rule_stats(struct fix *f, int id)
+{
+	struct pt_rule_stats rs;
+
+	assert_int_equal(fix_rule_stats(f, id, &rs), 0);
+	return rs;
+}
 
 static inline int suite_run(struct suite *s, const char *name)
 {
