@@ -168,15 +168,6 @@ int pt_store_add(const struct pt_maps *m, struct pt_rule *rules, struct pt_rule 
 	return id;
 }
 
-int pt_store_replace(const struct pt_maps *m, struct pt_rule *rules, __u32 id, struct pt_rule *r)
-{
-	char err[PT_ERR_LEN];
-
-	if (pt_rule_fits(rules, id, r, err))
-		return pt_error("%s", err);
-	return pt_store_unindex(m, rules, id) || pt_store_put(m, rules, id, r) ? -1 : 0;
-}
-
 /* Through pt_release, so that `ptctl monitor` hears of it like of the datapath's events. */
 int pt_store_release(const struct pt_maps *m, __u32 id)
 {

@@ -27,8 +27,6 @@ int pt_store_add(const struct pt_maps *m, struct pt_rule *rules, struct pt_rule 
  */
 int pt_store_unindex(const struct pt_maps *m, struct pt_rule *rules, __u32 id);
 int pt_store_put(const struct pt_maps *m, struct pt_rule *rules, __u32 id, struct pt_rule *r);
-/* Redefines rule id in place (counters kept, holder dropped); -1 if r does not fit. */
-int pt_store_replace(const struct pt_maps *m, struct pt_rule *rules, __u32 id, struct pt_rule *r);
 /* Removes rule id: indexes first, so the datapath never sees a half-gone rule. */
 int pt_store_del(const struct pt_maps *m, struct pt_rule *rules, __u32 id);
 /* Enables or disables rule id; disabling releases it. */
