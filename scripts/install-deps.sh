@@ -9,7 +9,7 @@ PKGS=(
 	# unit tests
 	libcmocka-dev
 	# netns demo and end-to-end tests
-	iproute2 nftables conntrack socat netcat-openbsd nmap iperf3 tcpdump
+	iproute2 nftables conntrack socat nmap tcpdump
 	iputils-ping ethtool util-linux procps kmod
 	# install test: unit file and man page checks
 	systemd groff-base
