@@ -90,8 +90,8 @@ int pt_xdp_in(struct xdp_md *ctx)
 	}
 	now = pt_now();
 	a = pt_live(rid, r, now);
-	rs = pt_rule_stats_get(rid);
-	if (!a || !rs) {
+	rs = a ? pt_rule_stats_get(rid) : NULL;
+	if (!rs) {
 		st->xdp_closed++;
 		return XDP_PASS;
 	}
