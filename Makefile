@@ -23,14 +23,12 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD)
 LDLIBS += $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror
 
-BPF_HDRS := $(wildcard bpf/*.h) include/ptctl.h vmlinux/vmlinux.h
-BPF_PROGS := xdp_ingress tc_ingress tc_egress release
-BPF_OBJS := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
+BPF_SRCS := $(wildcard bpf/*.h bpf/*.c) include/ptctl.h vmlinux/vmlinux.h
 
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
 # ptctl's modules below the commands: linked into the unit tests and the benchmark too.
-LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,out rule pins store view iface conf)
+LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,out rule pins store view iface conf dev link ct)
 
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/test_%,$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
@@ -49,12 +47,9 @@ vmlinux/vmlinux.h:
 $(BUILD) $(BUILD)/user $(BUILD)/tests:
 	@mkdir -p $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+# bpf/ptctl.bpf.c includes every program: one object, one skeleton.
+$(BUILD)/ptctl.bpf.o: bpf/ptctl.bpf.c $(BPF_SRCS) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-# One object for all programs: the linker merges the (weak) maps they share.
-$(BUILD)/ptctl.bpf.o: $(BPF_OBJS)
-	$(BPFTOOL) gen object $@ $^
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $* > $@
@@ -67,11 +62,14 @@ $(BUILD)/ptctl: $(USER_OBJS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_HELPERS) $(wildcard tests/unit/*.h) $(LIB_OBJS) \
 		$(BUILD)/ptctl.skel.h | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Iuser -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) -Iuser -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDLIBS) -lcmocka -lpthread -o $@
 
 $(BUILD)/bench: tests/bench/bench.c $(UNIT_HELPERS) $(LIB_OBJS) $(BUILD)/ptctl.skel.h \
 		$(BUILD)/bench_empty.skel.h
 	$(CC) $(CFLAGS) -Iuser -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/udpflood: tests/tools/udpflood.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< -o $@
 
 $(BUILD)/bench_empty.bpf.o: tests/bench/bench_empty.bpf.c vmlinux/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -86,7 +84,7 @@ e2e: $(BUILD)/ptctl
 	@tests/e2e/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(BUILD)/tests/udpflood
 	@UNIT_TESTS="$(UNIT_TESTS)" tests/run-all.sh
 
 bench: deps

@@ -1,9 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * Maps of the datapath, pinned by name under /sys/fs/bpf/ptctl/<ifname>/.
- * Each program's object includes this header; the maps are __weak so the
- * BPF linker merges them into one set in ptctl.bpf.o.
- */
+/* Maps of the datapath, pinned by name under /sys/fs/bpf/ptctl/<ifname>/. */
 #ifndef PT_MAPS_H
 #define PT_MAPS_H
 
@@ -16,7 +12,7 @@
 		__type(key, _key);                          \
 		__type(value, _value);                      \
 		__uint(pinning, LIBBPF_PIN_BY_NAME);        \
-	} _name SEC(".maps") __weak
+	} _name SEC(".maps")
 
 PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_config, 1, pt_config);
 PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_rule, PT_MAX_RULES, pt_rules);
@@ -24,7 +20,6 @@ PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_trig_slot, PT_PORT_KEYS, pt_trig_idx
 PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, __u32, PT_PORT_KEYS, pt_open_idx);
 /* Headroom over PT_MAX_RULES: the LRU may evict early when nearly full. */
 PT_MAP(BPF_MAP_TYPE_LRU_HASH, __u32, struct pt_active, 4 * PT_MAX_RULES, pt_active);
-PT_MAP(BPF_MAP_TYPE_LRU_HASH, struct pt_flow_key, struct pt_flow, PT_MAX_FLOWS, pt_flows);
 PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_rule_stats, PT_MAX_RULES, pt_rule_stats);
 PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_stats, 1, pt_stats);
 PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_ev_budget, 1, pt_ev_budget);
@@ -33,6 +28,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, PT_EVENTS_SIZE);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} pt_events SEC(".maps") __weak;
+} pt_events SEC(".maps");
 
 #endif /* PT_MAPS_H */

@@ -10,10 +10,6 @@
 #include "maps.h"
 #include "events.h"
 
-#define NSEC_PER_SEC 1000000000ull
-/* Refresh last_ns at most this often: saves a shared cache-line write per packet. */
-#define PT_REFRESH_NS (NSEC_PER_SEC / 64)
-
 /*
  * The datapath's clock: CLOCK_MONOTONIC at tick resolution, plenty for
  * timeouts in seconds and several times cheaper than bpf_ktime_get_ns().
@@ -55,7 +51,7 @@ static __always_inline int pt_open_owner(__u8 proto_idx, __be16 port)
 static __always_inline bool pt_expired(const struct pt_active *a,
 				       const struct pt_rule *r, __u64 now)
 {
-	return now - a->last_ns >= (__u64)r->timeout_s * NSEC_PER_SEC;
+	return pt_idle_expired(now, a->last_ns, r->timeout_s);
 }
 
 /* The holder entry of the rule's current definition, live or not. */
@@ -78,9 +74,10 @@ static __always_inline struct pt_active *pt_live(__u32 rid, const struct pt_rule
 	return a && !pt_expired(a, r, now) ? a : NULL;
 }
 
+/* Records activity; at most every PT_REFRESH_NS, and never backwards. */
 static __always_inline void pt_touch(struct pt_active *a, __u64 now)
 {
-	if (now - a->last_ns > PT_REFRESH_NS)
+	if ((__s64)(now - a->last_ns) > (__s64)PT_REFRESH_NS)
 		a->last_ns = now;
 }
 
@@ -103,19 +100,24 @@ static __always_inline bool pt_allowed(const struct pt_rule *r, __u32 host)
  * waits again if there was activity since. A rule redefined or deleted
  * since has nothing to report (ptctl reported its release).
  */
+/* How long after its last activity a rule held under r expires. */
+static __always_inline __u64 pt_lifetime_ns(const struct pt_rule *r)
+{
+	return r->timeout_s * PT_NSEC_PER_SEC + PT_EXPIRY_SLACK_NS;
+}
+
 static int pt_expiry_cb(void *map, __u32 *rid, struct pt_active *a)
 {
 	struct pt_rule *r = pt_rule_get(*rid);
-	__u64 now = pt_now(), idle = now - a->last_ns;
-	__u64 timeout = r ? (__u64)r->timeout_s * NSEC_PER_SEC : 0;
+	__u64 now = pt_now();
 
 	(void)map;
 	if (!r || a->gen != r->gen)
 		return 0;
-	if (idle < timeout)
-		bpf_timer_start(&a->expiry, timeout - idle, 0);
-	else
+	if (pt_expired(a, r, now))
 		pt_emit(PT_EV_EXPIRED, *rid, a->gen, a->holder, 0, now);
+	else
+		bpf_timer_start(&a->expiry, a->last_ns + pt_lifetime_ns(r) - now, 0);
 	return 0;
 }
 
@@ -123,31 +125,61 @@ static __always_inline void pt_arm_expiry(struct pt_active *a, const struct pt_r
 {
 	bpf_timer_init(&a->expiry, &pt_active, PT_CLOCK_MONOTONIC); /* -EBUSY once done */
 	bpf_timer_set_callback(&a->expiry, pt_expiry_cb);
-	bpf_timer_start(&a->expiry, (__u64)r->timeout_s * NSEC_PER_SEC, 0);
+	bpf_timer_start(&a->expiry, pt_lifetime_ns(r), 0);
 }
 
 static __always_inline void pt_conflict(__u32 rid, const struct pt_rule *r, struct pt_active *a,
 					struct pt_rule_stats *rs, __u32 host, __u64 now)
 {
 	rs->conflicts++;
-	if (now - a->conflict_ns < NSEC_PER_SEC)
+	if (now - a->conflict_ns < PT_NSEC_PER_SEC)
 		return;
 	a->conflict_ns = now;
 	pt_emit(PT_EV_CONFLICT, rid, r->gen, a->holder, host, now);
 }
 
 /*
- * A trigger packet from host for rule rid: take the rule if it is free
- * (never held, expired, or redefined since) or the policy is newest-wins,
- * refresh it if host holds it, else count a conflict.
+ * A trigger from host for rule rid, which is held (a) under any definition:
+ * refresh it if host holds it, take it if it is free (expired, or redefined
+ * since) or the policy is newest-wins, else count a conflict. Returns false
+ * when another CPU changed the holder meanwhile: judge the trigger again.
+ */
+static __always_inline bool pt_claim_held(__u32 rid, const struct pt_rule *r,
+					  struct pt_active *a, struct pt_rule_stats *rs,
+					  __u32 host, __u64 now)
+{
+	__u32 old = a->holder;
+	bool live = a->gen == r->gen && !pt_expired(a, r, now);
+
+	if (live && old == host) {
+		pt_touch(a, now);
+		return true;
+	}
+	if (live && !(r->flags & PT_RULE_NEWEST)) {
+		pt_conflict(rid, r, a, rs, host, now);
+		return true;
+	}
+	if (__sync_val_compare_and_swap(&a->holder, old, host) != old)
+		return false;
+	a->gen = r->gen;
+	a->last_ns = now;
+	a->since_ns = now;
+	rs->activations++;
+	pt_arm_expiry(a, r);
+	pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, live ? old : 0, now);
+	return true;
+}
+
+/*
+ * A trigger packet from host for rule rid. Every trigger ends as exactly one
+ * of an activation, a refresh or a conflict, however many CPUs trigger the
+ * rule at once.
  */
 static __always_inline void pt_claim(__u32 rid, const struct pt_rule *r, __u32 host,
 				     __u64 now)
 {
 	struct pt_rule_stats *rs = pt_rule_stats_get(rid);
 	struct pt_active *a = bpf_map_lookup_elem(&pt_active, &rid);
-	__u32 old, prev;
-	bool live;
 
 	if (!rs)
 		return;
@@ -158,34 +190,20 @@ static __always_inline void pt_claim(__u32 rid, const struct pt_rule *r, __u32 h
 		};
 
 		/* NOEXIST: if another CPU created it first, its holder stands. */
-		if (bpf_map_update_elem(&pt_active, &rid, &fresh, BPF_NOEXIST))
+		if (!bpf_map_update_elem(&pt_active, &rid, &fresh, BPF_NOEXIST) &&
+		    (a = bpf_map_lookup_elem(&pt_active, &rid))) {
+			rs->activations++;
+			pt_arm_expiry(a, r);
+			pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, 0, now);
 			return;
+		}
 		a = bpf_map_lookup_elem(&pt_active, &rid);
 		if (!a)
 			return;
-		prev = 0;
-	} else {
-		live = a->gen == r->gen && !pt_expired(a, r, now);
-		old = a->holder;
-		if (live && old == host) {
-			pt_touch(a, now);
-			return;
-		}
-		if (live && !(r->flags & PT_RULE_NEWEST)) {
-			pt_conflict(rid, r, a, rs, host, now);
-			return;
-		}
-		/* Take it over; on a race with another taker, the first one wins. */
-		if (__sync_val_compare_and_swap(&a->holder, old, host) != old)
-			return;
-		a->gen = r->gen;
-		a->last_ns = now;
-		a->since_ns = now;
-		prev = live ? old : 0;
 	}
-	rs->activations++;
-	pt_arm_expiry(a, r);
-	pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, prev, now);
+	/* Twice at most: a lost race leaves a live holder, which decides. */
+	if (!pt_claim_held(rid, r, a, rs, host, now))
+		pt_claim_held(rid, r, a, rs, host, now);
 }
 
 #endif /* PT_STATE_H */

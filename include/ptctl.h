@@ -11,6 +11,7 @@
 #define PTCTL_H
 
 #ifndef __VMLINUX_H__
+#include <stdbool.h>
 #include <linux/bpf.h> /* struct bpf_timer, for the user side */
 #endif
 
@@ -20,14 +21,29 @@
 #define PT_TRIG_SLOTS 8		/* rules sharing one trigger port */
 #define PT_NAME_LEN 32		/* rule name, NUL included */
 #define PT_PORT_KEYS (2 * 65536) /* index key: proto_idx * 65536 + port */
-#define PT_MAX_FLOWS 65536	/* inbound flows remembered for their replies */
+
+#define PT_VERSION "0.2.0"
+/* The layout of the pinned maps: bumped whenever one of them changes. */
+#define PT_ABI 2
+#define PT_ABI_MAGIC (0x70740000u | PT_ABI) /* "pt" and the ABI, in pt_config.abi */
 
 #define PT_TIMEOUT_DEFAULT 600
 #define PT_TIMEOUT_MAX (30 * 86400) /* a month: anything longer is a typo */
 
-/* Default mark of rewritten inbound packets: "pt" in the high half. */
+/* Default conntrack mark of triggered flows: "pt" in the high half. */
 #define PT_MARK_DEFAULT 0x70740000u
 #define PT_MASK_DEFAULT 0xffff0000u
+
+#define PT_NSEC_PER_SEC 1000000000ull
+/*
+ * The datapath stamps a holder's activity at most every PT_REFRESH_NS (a
+ * shared cache line written once, not per packet) with a clock that lags
+ * real time by up to a tick. A rule expires once idle for its timeout plus
+ * PT_EXPIRY_SLACK_NS, which covers both: never before the timeout has
+ * passed since its last packet.
+ */
+#define PT_REFRESH_NS (PT_NSEC_PER_SEC / 64)
+#define PT_EXPIRY_SLACK_NS (2 * PT_REFRESH_NS)
 
 /* Protocol bits of a port range; proto_idx 0 = TCP, 1 = UDP in the indexes. */
 enum pt_proto {
@@ -43,9 +59,7 @@ enum pt_rule_flags {
 };
 
 enum pt_cfg_flags {
-	PT_CFG_GENERIC = 1 << 0,      /* XDP attached in generic (skb) mode */
-	PT_CFG_WAN_EXPLICIT = 1 << 1, /* WAN address given with --wan-addr */
-	PT_CFG_OWN_CLSACT = 1 << 2,   /* ptctl created the clsact qdisc */
+	PT_CFG_GENERIC = 1 << 0, /* XDP attached in generic (skb) mode */
 };
 
 struct pt_range {
@@ -91,30 +105,18 @@ struct pt_trig_slot {
 /* pt_open_idx[proto_idx * 65536 + port]: rule id + 1 owning the port, 0 = none. */
 
 /*
- * pt_flows (LRU): inbound flows the datapath forwarded, so that their replies
- * leave with the WAN address even after the rule changed holder, was changed
- * or deleted: a LAN address must never reach the WAN.
+ * pt_config[0]: per-interface settings written by `ptctl load`. Its first
+ * two fields stay where they are in every ABI: they tell which ptctl made
+ * the pins.
  */
-struct pt_flow_key {
-	__u32 peer;	  /* WAN-side address, network order */
-	__u16 peer_port;  /* network order */
-	__u16 port;	  /* the open port, network order */
-	__u32 proto_idx;  /* 0 TCP, 1 UDP */
-};
-
-struct pt_flow {
-	__u32 host;	/* LAN host the flow was forwarded to, network order */
-	__u32 rule;	/* rule id it was forwarded by */
-};
-
-/* pt_config[0]: per-interface settings written by `ptctl load`. */
 struct pt_config {
-	__u32 wan_addr;	/* network order */
-	__u32 mark;	/* set on rewritten inbound packets ... */
+	__u32 abi;	/* PT_ABI_MAGIC */
+	char made_by[12]; /* version of the ptctl that loaded it */
+	__u32 wan_addr;	/* --wan-addr, network order; 0: the interface's own addresses */
+	__u32 mark;	/* conntrack mark of triggered flows ... */
 	__u32 mark_mask; /* ... within these bits */
 	__u32 flags;	/* enum pt_cfg_flags */
-	__u32 ifindex;
-	__u32 pad;
+	__u32 ifindex;	/* of the interface when it was loaded */
 };
 
 /* pt_rule_stats[id], per CPU: what a rule did. */
@@ -131,15 +133,21 @@ struct pt_rule_stats {
 /* pt_stats[0], per CPU: what the datapath saw. */
 struct pt_stats {
 	__u64 xdp_seen;
-	__u64 xdp_rewritten;
-	__u64 xdp_passed;	/* not ours: left untouched */
+	__u64 xdp_forwarded;	/* packets of triggered flows, handed to the kernel's NAT */
+	__u64 xdp_new_flows;	/* conntrack entries created for them */
+	__u64 xdp_passed;	/* not for an open port of a WAN address: untouched */
+	__u64 xdp_tracked;	/* a connection the router already tracks: untouched */
+	__u64 xdp_closed;	/* open port of an idle rule, or a flow of a former holder */
+	__u64 xdp_bad_holder;	/* holder not a LAN host: not forwarded */
+	__u64 xdp_bad_peer;	/* source not reached through the WAN: not forwarded */
+	__u64 xdp_ct_full;	/* conntrack took no new entry: not forwarded */
 	__u64 xdp_parse_fail;	/* not parseable IPv4 TCP/UDP, or a fragment */
-	__u64 xdp_closed;	/* open port of an idle/disabled rule */
 	__u64 tc_seen;
-	__u64 tc_snat;		/* holder replies rewritten */
-	__u64 tc_trigger;	/* trigger packets that touched a rule */
+	__u64 tc_trigger;	/* trigger packets of LAN hosts that touched a rule */
+	__u64 tc_refused;	/* trigger-port packets refused: not LAN-initiated */
+	__u64 tc_replies;	/* holders' packets on triggered flows */
+	__u64 tc_stale;		/* dropped: a triggered flow of a former WAN address */
 	__u64 tc_parse_fail;
-	__u64 tc_no_host;	/* trigger from the router itself, or no conntrack */
 	__u64 ev_limited;	/* events not sent: over the rate limit */
 	__u64 ev_lost;		/* events not sent: ring buffer full */
 };
@@ -178,27 +186,19 @@ struct pt_release_args {
 	__u32 rule;
 };
 
-/*
- * XDP metadata on a rewritten packet, for the TC ingress program: the mark,
- * and what it needs to redo the L4 checksum update at skb level, where the
- * kernel's checksum state (CHECKSUM_PARTIAL on veth, COMPLETE on some NICs)
- * is known. XDP cannot see that state.
- */
-struct pt_meta {
-	__u32 magic;
-	__u32 mark;
-	__u32 mask;
-	__u32 from;	  /* destination before the rewrite (WAN address) */
-	__u32 to;	  /* destination after it (holder) */
-	__u16 l4_csum;	  /* L4 checksum before the rewrite */
-	__u16 l4_csum_off; /* its offset from the start of the frame */
-	__u32 is_udp;
-};
-#define PT_META_MAGIC 0x70746d6bu /* "ptmk" */
-
 static inline __u32 pt_port_key(__u32 proto_idx, __u32 port)
 {
 	return proto_idx * 65536 + port;
+}
+
+/*
+ * Has a holder whose last activity was stamped at last_ns (CLOCK_MONOTONIC)
+ * been idle for its timeout at now? Signed: a stamp made on another CPU may
+ * read a little ahead of now, which is no idle time at all.
+ */
+static inline bool pt_idle_expired(__u64 now, __u64 last_ns, __u32 timeout_s)
+{
+	return (__s64)(now - last_ns) >= (__s64)(timeout_s * PT_NSEC_PER_SEC + PT_EXPIRY_SLACK_NS);
 }
 
 #endif /* PTCTL_H */

@@ -44,7 +44,7 @@ run ptctl_r list
 
 step "Now the WAN host reaches H1 through $R_WAN:$OPEN"
 probe || { echo "Error: the port did not open" >&2; exit 1; }
-run in_r_bpf bpftool map dump pinned /sys/fs/bpf/ptctl/wan0/pt_active
+run bpftool map dump pinned "$(r_pins)/pt_active"
 
 step "Idle for the rule's ${TIMEOUT}s timeout..."
 sleep $((TIMEOUT + 1))

@@ -112,6 +112,23 @@ static void report(const struct plan *p, const struct pt_rule *old, const char *
 	free(names);
 }
 
+/* The rules of the file at path into p->want; -1 with an error reported. */
+static int read_file(struct plan *p, const char *path)
+{
+	char err[PT_ERR_LEN];
+	FILE *f;
+
+	p->want = calloc(PT_MAX_RULES, sizeof(*p->want));
+	if (!p->want)
+		return pt_error("out of memory");
+	f = fopen(path, "r");
+	if (!f)
+		return pt_error("cannot open %s: %s", path, strerror(errno));
+	p->n_want = pt_conf_parse(f, path, p->want, err);
+	fclose(f);
+	return p->n_want < 0 ? pt_error("%s", err) : 0;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -120,46 +137,37 @@ int cmd_apply(int argc, char **argv)
 	};
 	struct plan *p = calloc(1, sizeof(*p));
 	struct pt_rule *have = NULL, *old = NULL;
-	const char *dev_opt = NULL, *path;
-	char dev[IF_NAMESIZE], err[PT_ERR_LEN];
-	struct pt_maps m;
+	const char *dev = NULL;
+	struct pt_dev d = PT_DEV_INIT;
 	int c, ret = -1;
-	FILE *f;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	if (!p)
+		return pt_error("out of memory");
+	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
 		if (c != 'd')
-			return free(p), pt_usage(argv[0]);
-		dev_opt = optarg;
+			goto out;
+		dev = optarg;
 	}
-	if (optind != argc - 1)
-		return free(p), pt_usage(argv[0]);
-	path = argv[optind];
-	p->want = calloc(PT_MAX_RULES, sizeof(*p->want));
+	if (optind != argc - 1) {
+		pt_usage(argv[0], optind < argc ? "too many arguments" : "no file");
+		goto out;
+	}
 	old = calloc(PT_MAX_RULES, sizeof(*old));
-	if (!p->want || !old) {
+	if (!old) {
 		pt_error("out of memory");
 		goto out;
 	}
-	f = fopen(path, "r");
-	if (!f) {
-		pt_error("cannot open %s: %s", path, strerror(errno));
-		goto out;
-	}
-	p->n_want = pt_conf_parse(f, path, p->want, err);
-	fclose(f);
-	if (p->n_want < 0) {
-		pt_error("%s", err);
-		goto out;
-	}
-	if (pt_store_open(dev_opt, dev, &m, &have))
+	if (read_file(p, argv[optind]) || pt_dev_open(&d, dev, PT_OPEN_LOCK | PT_OPEN_HEALTHY) ||
+	    !(have = pt_store_load(&d.m)))
 		goto out;
 	memcpy(old, have, PT_MAX_RULES * sizeof(*old));
 	make_plan(p, have);
-	ret = run_plan(p, &m, have);
+	ret = run_plan(p, &d.m, have) ?: pt_store_end_flows(&d.m);
 	if (!ret)
-		report(p, old, dev);
-	pt_store_close(&m, have);
+		report(p, old, d.name);
 out:
+	pt_dev_close(&d);
+	free(have);
 	free(old);
 	free(p->want);
 	free(p);

@@ -18,14 +18,14 @@
 #include <bpf/libbpf.h>
 #include "cmd.h"
 #include "out.h"
-#include "pins.h"
+#include "dev.h"
 #include "rule.h"
 
 #define NSEC_PER_SEC 1000000000ll
 
 struct monitor {
 	const char *dev;
-	struct pt_maps m;
+	const struct pt_maps *m;
 	long long mono_to_real_ns; /* events carry CLOCK_MONOTONIC */
 	unsigned long left;	   /* events still wanted; 0: no limit */
 	bool draining;		   /* skipping what happened before we started */
@@ -42,20 +42,18 @@ static void on_signal(int sig)
 /*
  * A ring buffer has one consumer position: two readers would each see part
  * of the events. One monitor per interface, then, held by a lock on its pin
- * directory (released when the process ends).
+ * directory (released when the process ends). Changes lock the namespace
+ * root instead: a monitor never blocks them.
  */
-static int lock_events(const char *dev)
+static int lock_events(const struct pt_dev *d)
 {
-	char dir[128];
-	int fd;
+	int fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	pt_pin_dir(dev, dir, sizeof(dir));
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return pt_error("cannot open %s: %s", dir, strerror(errno));
+		return pt_error("cannot open %s: %s", d->dir, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		close(fd);
-		return pt_error("another ptctl monitor is reading the events of %s", dev);
+		return pt_error("another ptctl monitor is reading the events of %s", d->name);
 	}
 	return fd;
 }
@@ -80,7 +78,7 @@ static void rule_name(const struct monitor *mon, const struct pt_event *ev, char
 {
 	struct pt_rule r;
 
-	if (!bpf_map_lookup_elem(mon->m.rules, &ev->rule, &r) && (r.flags & PT_RULE_USED) &&
+	if (!bpf_map_lookup_elem(PT_FD(mon->m, pt_rules), &ev->rule, &r) && (r.flags & PT_RULE_USED) &&
 	    r.gen == ev->gen)
 		snprintf(buf, PT_NAME_LEN, "%s", r.name);
 	else
@@ -146,34 +144,33 @@ int cmd_monitor(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{},
 	};
+	struct pt_dev d = PT_DEV_INIT;
 	struct monitor mon = {};
-	const char *dev_opt = NULL;
-	char dev[IF_NAMESIZE];
+	const char *dev = NULL;
 	struct ring_buffer *rb;
 	__u32 count;
-	int c, lock, err = 0;
+	int c, lock = -1, err = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
 		if (c == 'd')
-			dev_opt = optarg;
+			dev = optarg;
 		else if (c == 'c' && !pt_parse_u32(optarg, &count) && count)
 			mon.left = count;
 		else if (c == 'c')
 			return pt_error("invalid --count '%s': a positive number", optarg);
 		else
-			return pt_usage(argv[0]);
+			return -1;
 	}
 	if (optind != argc)
-		return pt_usage(argv[0]);
-	if (pt_dev_resolve(dev_opt, dev) || (lock = lock_events(dev)) < 0)
-		return 1;
-	if (pt_maps_open(dev, &mon.m)) {
-		close(lock);
-		return 1;
+		return pt_usage(argv[0], "too many arguments");
+	if (pt_dev_open(&d, dev, 0) || (lock = lock_events(&d)) < 0) {
+		pt_dev_close(&d);
+		return -1;
 	}
-	mon.dev = dev;
+	mon.dev = d.name;
+	mon.m = &d.m;
 	mon.mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-	rb = ring_buffer__new(mon.m.events, on_event, &mon, NULL);
+	rb = ring_buffer__new(PT_FD(&d.m, pt_events), on_event, &mon, NULL);
 	if (!rb) {
 		err = -errno;
 		goto out;
@@ -184,7 +181,7 @@ int cmd_monitor(int argc, char **argv)
 	mon.draining = false;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	pt_note("monitoring %s (Ctrl-C to stop)", dev);
+	pt_note("monitoring %s (Ctrl-C to stop)", d.name);
 	while (!stop) {
 		err = ring_buffer__poll(rb, 200);
 		if (err == -EINTR)
@@ -194,7 +191,9 @@ int cmd_monitor(int argc, char **argv)
 	}
 	ring_buffer__free(rb);
 out:
-	pt_maps_close(&mon.m);
 	close(lock);
-	return err < 0 ? pt_error("cannot read the events of %s: %s", dev, strerror(-err)) : 0;
+	if (err < 0)
+		pt_error("cannot read the events of %s: %s", d.name, strerror(-err));
+	pt_dev_close(&d);
+	return err < 0 ? -1 : 0;
 }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ptctl add-rule / del-rule: define and remove rules on a loaded interface. */
-#include <getopt.h>
+/*
+ * The commands that change rules: add-rule, del-rule, enable-rule,
+ * disable-rule, release and flush. Each holds the namespace's lock from
+ * reading the rules to the last write (pt_dev_open(PT_OPEN_LOCK)).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,13 +11,24 @@
 #include "out.h"
 #include "store.h"
 
-struct rule_opts {
-	const char *dev;
-	struct pt_rule rule;
-};
+/* Opens dev for a change and reads its rules. */
+static int open_rules(struct pt_dev *d, const char *dev, struct pt_rule **rules)
+{
+	*rules = NULL;
+	if (pt_dev_open(d, dev, PT_OPEN_LOCK | PT_OPEN_HEALTHY))
+		return -1;
+	*rules = pt_store_load(&d->m);
+	return *rules ? 0 : -1;
+}
+
+static void close_rules(struct pt_dev *d, struct pt_rule *rules)
+{
+	free(rules);
+	pt_dev_close(d);
+}
 
 /* add-rule's options are the rule properties of pt_rule_set(), plus --dev. */
-static int parse_rule_opts(int argc, char **argv, struct rule_opts *o)
+static int parse_rule_opts(int argc, char **argv, const char **dev, struct pt_rule *r)
 {
 	static const struct option opts[] = {
 		{ "dev", required_argument, NULL, 'd' },
@@ -29,38 +43,36 @@ static int parse_rule_opts(int argc, char **argv, struct rule_opts *o)
 	char err[PT_ERR_LEN];
 	int c, idx;
 
-	pt_rule_init(&o->rule);
-	while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+	pt_rule_init(r);
+	while ((c = pt_getopt(argc, argv, opts, &idx)) != -1) {
 		if (c == 'd')
-			o->dev = optarg;
+			*dev = optarg;
 		else if (c != 'p')
-			return pt_usage(argv[0]);
-		else if (pt_rule_set(&o->rule, opts[idx].name, optarg, err))
+			return -1;
+		else if (pt_rule_set(r, opts[idx].name, optarg, err))
 			return pt_error("%s", err);
 	}
 	if (optind != argc - 1)
-		return pt_usage(argv[0]);
-	if (pt_parse_name(argv[optind], o->rule.name, err) || pt_rule_complete(&o->rule, err))
+		return pt_usage(argv[0], optind < argc ? "too many arguments" : "no rule name");
+	if (pt_parse_name(argv[optind], r->name, err) || pt_rule_complete(r, err))
 		return pt_error("%s", err);
 	return 0;
 }
 
 int cmd_add_rule(int argc, char **argv)
 {
-	struct rule_opts o = {};
-	struct pt_rule *rules;
-	struct pt_maps m;
-	char dev[IF_NAMESIZE];
+	const char *dev = NULL;
+	struct pt_rule *rules, r;
+	struct pt_dev d = PT_DEV_INIT;
 	int id;
 
-	if (parse_rule_opts(argc, argv, &o) || pt_store_open(o.dev, dev, &m, &rules))
-		return 1;
-	id = pt_store_add(&m, rules, &o.rule);
-	pt_store_close(&m, rules);
-	if (id < 0)
-		return 1;
-	pt_note("added rule '%s' on %s", o.rule.name, dev);
-	return 0;
+	if (parse_rule_opts(argc, argv, &dev, &r))
+		return -1;
+	id = open_rules(&d, dev, &rules) ? -1 : pt_store_add(&d.m, rules, &r);
+	if (id >= 0)
+		pt_note("added rule '%s' on %s", r.name, d.name);
+	close_rules(&d, rules);
+	return id < 0 ? -1 : 0;
 }
 
 typedef int (*rule_action)(const struct pt_maps *m, struct pt_rule *rules, __u32 id);
@@ -68,20 +80,23 @@ typedef int (*rule_action)(const struct pt_maps *m, struct pt_rule *rules, __u32
 /* The commands that act on one rule by name: [--dev IFACE] NAME. */
 static int by_name(int argc, char **argv, rule_action act, const char *done)
 {
-	const char *dev_opt, *name;
+	const char *dev, *name;
 	struct pt_rule *rules;
-	struct pt_maps m;
-	char dev[IF_NAMESIZE];
+	struct pt_dev d = PT_DEV_INIT;
 	int id, ret;
 
-	if (pt_dev_args(argc, argv, &dev_opt, &name) || pt_store_open(dev_opt, dev, &m, &rules))
-		return 1;
-	id = pt_store_find(rules, name);
-	ret = id < 0 ? pt_error("no rule named '%s' on %s", name, dev) : act(&m, rules, id);
+	if (pt_dev_args(argc, argv, &dev, &name))
+		return -1;
+	ret = open_rules(&d, dev, &rules);
+	if (!ret) {
+		id = pt_store_find(rules, name);
+		ret = id < 0 ? pt_error("no rule named '%s' on %s", name, d.name)
+			     : act(&d.m, rules, id) ?: pt_store_end_flows(&d.m);
+	}
 	if (!ret)
-		pt_note("%s rule '%s' on %s", done, name, dev);
-	pt_store_close(&m, rules);
-	return ret ? 1 : 0;
+		pt_note("%s rule '%s' on %s", done, name, d.name);
+	close_rules(&d, rules);
+	return ret ? -1 : 0;
 }
 
 static int do_enable(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
@@ -96,8 +111,7 @@ static int do_disable(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
 
 static int do_release(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
 {
-	(void)rules;
-	return pt_store_release(m, id);
+	return pt_store_release(m, rules, id);
 }
 
 int cmd_del_rule(int argc, char **argv)
@@ -122,19 +136,21 @@ int cmd_release(int argc, char **argv)
 
 int cmd_flush(int argc, char **argv)
 {
-	const char *dev_opt;
+	const char *dev;
 	struct pt_rule *rules;
-	struct pt_maps m;
-	char dev[IF_NAMESIZE];
-	int n = 0, ret = 0;
+	struct pt_dev d = PT_DEV_INIT;
+	int n = 0, ret;
 
-	if (pt_dev_args(argc, argv, &dev_opt, NULL) || pt_store_open(dev_opt, dev, &m, &rules))
-		return 1;
+	if (pt_dev_args(argc, argv, &dev, NULL))
+		return -1;
+	ret = open_rules(&d, dev, &rules);
 	for (__u32 id = 0; id < PT_MAX_RULES && !ret; id++)
-		if (rules[id].flags & PT_RULE_USED && !(ret = pt_store_del(&m, rules, id)))
+		if (rules[id].flags & PT_RULE_USED && !(ret = pt_store_del(&d.m, rules, id)))
 			n++;
 	if (!ret)
-		pt_note("flushed %d rule%s on %s", n, n == 1 ? "" : "s", dev);
-	pt_store_close(&m, rules);
-	return ret ? 1 : 0;
+		ret = pt_store_end_flows(&d.m);
+	if (!ret)
+		pt_note("flushed %d rule%s on %s", n, n == 1 ? "" : "s", d.name);
+	close_rules(&d, rules);
+	return ret ? -1 : 0;
 }

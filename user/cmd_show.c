@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include "cmd.h"
 #include "out.h"
+#include "store.h"
 #include "view.h"
 
 struct counter {
@@ -31,14 +32,20 @@ static const struct counter rule_counters[] = {
 #define STAT(f, t) { #f, t, offsetof(struct pt_stats, f) }
 static const struct counter stats_counters[] = {
 	STAT(xdp_seen, "inbound packets seen"),
-	STAT(xdp_rewritten, "inbound rewritten to a holder"),
+	STAT(xdp_forwarded, "inbound packets of triggered flows"),
+	STAT(xdp_new_flows, "inbound flows opened (conntrack entries)"),
 	STAT(xdp_passed, "inbound passed (not for an open port)"),
-	STAT(xdp_closed, "inbound to an open port of an idle rule"),
+	STAT(xdp_tracked, "inbound of the router's own connections"),
+	STAT(xdp_closed, "inbound to an idle rule or a former holder"),
+	STAT(xdp_bad_holder, "inbound refused: holder not a LAN host"),
+	STAT(xdp_bad_peer, "inbound refused: source not on the WAN side"),
+	STAT(xdp_ct_full, "inbound refused: conntrack table full"),
 	STAT(xdp_parse_fail, "inbound not parsed (malformed, fragment)"),
 	STAT(tc_seen, "outbound packets seen"),
-	STAT(tc_trigger, "outbound trigger packets"),
-	STAT(tc_snat, "outbound holder replies rewritten"),
-	STAT(tc_no_host, "outbound triggers from the router itself"),
+	STAT(tc_trigger, "outbound trigger packets of LAN hosts"),
+	STAT(tc_refused, "trigger-port packets refused: not LAN-initiated"),
+	STAT(tc_replies, "outbound packets of triggered flows"),
+	STAT(tc_stale, "outbound dropped: former WAN address"),
 	STAT(tc_parse_fail, "outbound not parsed (malformed, fragment)"),
 	STAT(ev_limited, "events not sent: over the rate limit"),
 	STAT(ev_lost, "events not sent: ring buffer full"),
@@ -146,27 +153,89 @@ static void rule_json(const struct pt_rule_view *v)
 	jw_end();
 }
 
-static void config_json(const char *dev, const struct pt_config *cfg)
-{
-	char addr[INET_ADDRSTRLEN];
+/* An instance as the read commands show it: where, how, and whether it is healthy. */
+struct instance {
+	const struct pt_dev *d;
+	struct pt_health health;
+	char problem[128];	/* empty when healthy */
+	__u32 wan[PT_ADDRS_MAX]; /* WAN addresses in use */
+	int n_wan;
+};
 
-	jw_str("dev", dev);
-	inet_ntop(AF_INET, &cfg->wan_addr, addr, sizeof(addr));
-	jw_str("wan_addr", addr);
-	jw_str("xdp_mode", cfg->flags & PT_CFG_GENERIC ? "generic" : "native");
-	jw_uint("mark", cfg->mark);
-	jw_uint("mark_mask", cfg->mark_mask);
+static void instance_get(const struct pt_dev *d, struct instance *in)
+{
+	const char *p;
+
+	in->d = d;
+	pt_dev_health(d, &in->health);
+	p = pt_health_problem(&in->health, in->problem, sizeof(in->problem));
+	snprintf(in->problem, sizeof(in->problem), "%s", p ? p : "");
+	in->n_wan = pt_wan_addrs(&d->m, &d->cfg, in->wan);
 }
 
-static void list_text(const char *dev, const struct pt_config *cfg,
-		      const struct pt_rule_view *v, int n)
+/* "a, b" or "none": the WAN addresses in use. */
+static void wan_str(const struct instance *in, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s", in->n_wan ? "" : "none");
+	for (int i = 0; i < in->n_wan; i++) {
+		inet_ntop(AF_INET, &in->wan[i], a, sizeof(a));
+		if (strlen(buf) + strlen(a) + 3 < len)
+			strcat(strcat(buf, i ? ", " : ""), a);
+	}
+}
+
+static void instance_json(const struct instance *in)
+{
+	const struct pt_dev *d = in->d;
+	char a[INET_ADDRSTRLEN];
+
+	jw_str("dev", d->name);
+	jw_uint("ifindex", d->cfg.ifindex);
+	jw_str("pin_dir", d->dir);
+	jw_str("xdp_mode", d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native");
+	jw_uint("mark", d->cfg.mark);
+	jw_uint("mark_mask", d->cfg.mark_mask);
+	jw_bool("wan_addr_pinned", d->cfg.wan_addr);
+	jw_arr("wan_addrs");
+	for (int i = 0; i < in->n_wan; i++)
+		jw_str(NULL, inet_ntop(AF_INET, &in->wan[i], a, sizeof(a)));
+	jw_end();
+	jw_obj("health");
+	jw_bool("ok", !in->problem[0]);
+	jw_bool("interface", !in->health.gone && !in->health.recreated);
+	jw_bool("xdp_attached", !in->health.detached[PT_HOOK_XDP]);
+	jw_bool("tc_attached", !in->health.detached[PT_HOOK_TC_OUT]);
+	if (in->problem[0])
+		jw_str("problem", in->problem);
+	else
+		jw_null("problem");
+	jw_end();
+}
+
+static void instance_line(const struct instance *in, int n_rules)
+{
+	const struct pt_dev *d = in->d;
+	char wan[160];
+
+	wan_str(in, wan, sizeof(wan));
+	printf("%s: WAN address %s%s, xdp %s, mark 0x%x/0x%x, %d rule%s\n", d->name, wan,
+	       d->cfg.wan_addr ? " (pinned)" : "", d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native",
+	       d->cfg.mark, d->cfg.mark_mask, n_rules, n_rules == 1 ? "" : "s");
+}
+
+static void warn_degraded(const struct instance *in)
+{
+	if (in->problem[0])
+		pt_warn("ptctl on %s is degraded: %s", in->d->name, in->problem);
+}
+
+static void list_text(const struct instance *in, const struct pt_rule_view *v, int n)
 {
 	char addr[INET_ADDRSTRLEN], trig[PT_RANGE_STR], open[256], h[4][16];
 
-	inet_ntop(AF_INET, &cfg->wan_addr, addr, sizeof(addr));
-	printf("%s: WAN address %s, xdp %s, mark 0x%x/0x%x, %d rule%s\n", dev, addr,
-	       cfg->flags & PT_CFG_GENERIC ? "generic" : "native", cfg->mark, cfg->mark_mask, n,
-	       n == 1 ? "" : "s");
+	instance_line(in, n);
 	if (!n)
 		return;
 	printf("%-16s %-16s %-22s %7s %-3s %-8s %-15s %6s %7s %7s %7s %7s %8s %9s\n", "RULE",
@@ -215,93 +284,136 @@ static void status_text(const struct pt_rule_view *v)
 	}
 }
 
-/* Rule views and config of an interface, for list and status. */
-static int collect(const char *dev_opt, char *dev, struct pt_config *cfg,
-		   struct pt_rule_view **views)
+/* The rule views of an open instance, for list and status. */
+static int collect(const struct pt_dev *d, struct pt_rule_view **views)
 {
-	struct pt_maps m;
-	__u32 zero = 0;
-	int n;
-
-	if (pt_dev_resolve(dev_opt, dev) || pt_maps_open(dev, &m))
-		return -1;
 	*views = calloc(PT_MAX_RULES, sizeof(**views));
-	n = *views ? pt_view_rules(&m, *views) : pt_error("out of memory");
-	if (n >= 0 && bpf_map_lookup_elem(m.config, &zero, cfg))
-		n = pt_error("cannot read the configuration of %s", dev);
-	pt_maps_close(&m);
-	return n;
+	return *views ? pt_view_rules(&d->m, *views) : pt_error("out of memory");
 }
 
 int cmd_list(int argc, char **argv)
 {
 	struct pt_rule_view *views = NULL;
-	struct pt_config cfg;
-	const char *dev_opt;
-	char dev[IF_NAMESIZE];
-	int n;
+	struct pt_dev d = PT_DEV_INIT;
+	struct instance in;
+	const char *dev;
+	int n = -1;
 
-	if (pt_dev_args(argc, argv, &dev_opt, NULL))
-		return 1;
-	n = collect(dev_opt, dev, &cfg, &views);
+	if (!pt_dev_args(argc, argv, &dev, NULL) && !pt_dev_open(&d, dev, 0))
+		n = collect(&d, &views);
+	if (n >= 0) {
+		instance_get(&d, &in);
+		warn_degraded(&in);
+	}
 	if (n >= 0 && pt_json) {
 		jw_obj(NULL);
-		config_json(dev, &cfg);
+		instance_json(&in);
 		jw_arr("rules");
 		for (int i = 0; i < n; i++)
 			rule_json(&views[i]);
 		jw_end();
 		jw_end();
 	} else if (n >= 0) {
-		list_text(dev, &cfg, views, n);
+		list_text(&in, views, n);
 	}
 	free(views);
-	return n < 0;
+	pt_dev_close(&d);
+	return n < 0 ? -1 : 0;
 }
 
+/* status without NAME: the instance, its health and the consistency of its indexes. */
+static int status_instance(const struct pt_dev *d, struct instance *in, int n)
+{
+	struct pt_rule *rules = pt_store_load(&d->m);
+	char err[PT_ERR_LEN] = "", wan[160];
+	bool consistent;
+
+	if (!rules)
+		return -1;
+	consistent = !pt_store_check(&d->m, rules, err);
+	free(rules);
+	if (!in->problem[0] && !consistent)
+		snprintf(in->problem, sizeof(in->problem), "%s", err);
+	if (pt_json) {
+		jw_obj(NULL);
+		instance_json(in);
+		jw_bool("indexes_consistent", consistent);
+		jw_uint("rules", n);
+		jw_end();
+		return 0;
+	}
+	wan_str(in, wan, sizeof(wan));
+	printf("%-13s %s (ifindex %u)\n", "interface:", d->name, d->cfg.ifindex);
+	printf("%-13s %s\n", "pins:", d->dir);
+	printf("%-13s %s%s\n", "WAN address:", wan, d->cfg.wan_addr ? " (pinned)" : "");
+	printf("%-13s %s\n", "xdp:", d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native");
+	printf("%-13s 0x%x/0x%x\n", "mark:", d->cfg.mark, d->cfg.mark_mask);
+	printf("%-13s %d\n", "rules:", n);
+	printf("%-13s %s\n", "health:", in->problem[0] ? in->problem : "ok");
+	return 0;
+}
+
+/* status [NAME]: one rule, or the instance; exit status 3 when it is degraded. */
 int cmd_status(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{},
+	};
 	struct pt_rule_view *views = NULL;
-	const char *dev_opt, *name;
-	struct pt_config cfg;
-	char dev[IF_NAMESIZE];
-	int n, i;
+	struct pt_dev d = PT_DEV_INIT;
+	const char *dev = NULL, *name;
+	struct instance in;
+	int c, n = -1, i;
 
-	if (pt_dev_args(argc, argv, &dev_opt, &name))
-		return 1;
-	n = collect(dev_opt, dev, &cfg, &views);
-	for (i = 0; i < n && strcmp(views[i].rule.name, name); i++)
+	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
+		if (c != 'd')
+			return -1;
+		dev = optarg;
+	}
+	if (argc - optind > 1)
+		return pt_usage(argv[0], "too many arguments");
+	name = argv[optind];
+	if (!pt_dev_open(&d, dev, 0))
+		n = collect(&d, &views);
+	if (n >= 0)
+		instance_get(&d, &in);
+	for (i = 0; name && i < n && strcmp(views[i].rule.name, name); i++)
 		;
-	if (n >= 0 && i == n)
-		n = pt_error("no rule named '%s' on %s", name, dev);
+	if (n >= 0 && !name)
+		n = status_instance(&d, &in, n);
+	else if (n >= 0 && i == n)
+		n = pt_error("no rule named '%s' on %s", name, d.name);
 	else if (n >= 0 && pt_json)
 		rule_json(&views[i]);
 	else if (n >= 0)
 		status_text(&views[i]);
+	if (n >= 0)
+		warn_degraded(&in);
 	free(views);
-	return n < 0;
+	pt_dev_close(&d);
+	return n < 0 ? -1 : in.problem[0] ? 3 : 0;
 }
 
 int cmd_stats(int argc, char **argv)
 {
-	const char *dev_opt;
+	struct pt_dev d = PT_DEV_INIT;
 	struct pt_stats st;
-	struct pt_maps m;
-	char dev[IF_NAMESIZE];
+	const char *dev;
 
-	if (pt_dev_args(argc, argv, &dev_opt, NULL) || pt_dev_resolve(dev_opt, dev) ||
-	    pt_maps_open(dev, &m))
-		return 1;
-	if (pt_percpu_sum(m.stats, 0, (__u64 *)&st, sizeof(st) / sizeof(__u64))) {
-		pt_maps_close(&m);
-		return pt_error("cannot read the counters of %s", dev);
+	if (pt_dev_args(argc, argv, &dev, NULL) || pt_dev_open(&d, dev, 0) ||
+	    pt_percpu_sum(PT_FD(&d.m, pt_stats), 0, (__u64 *)&st, sizeof(st) / sizeof(__u64))) {
+		if (d.m.skel)
+			pt_error("cannot read the counters of %s", d.name);
+		pt_dev_close(&d);
+		return -1;
 	}
-	pt_maps_close(&m);
+	pt_dev_close(&d);
 	if (pt_json) {
 		jw_obj(NULL);
-		jw_str("dev", dev);
+		jw_str("dev", d.name);
 	} else {
-		printf("%s:\n", dev);
+		printf("%s:\n", d.name);
 	}
 	for (size_t i = 0; i < N_OF(stats_counters); i++) {
 		__u64 val = counter_val(&st, &stats_counters[i]);
@@ -309,7 +421,7 @@ int cmd_stats(int argc, char **argv)
 		if (pt_json)
 			jw_uint(stats_counters[i].key, val);
 		else
-			printf("  %-42s %llu\n", stats_counters[i].text, (unsigned long long)val);
+			printf("  %-48s %llu\n", stats_counters[i].text, (unsigned long long)val);
 	}
 	if (pt_json)
 		jw_end();

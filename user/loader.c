@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptctl load / unload: attaches the datapath to an interface and detaches
- * it. Maps are pinned, so a second `load` (an upgrade) swaps the programs
- * in place and keeps rules and active triggers.
+ * ptctl load / unload. load attaches the datapath to an interface, all or
+ * nothing: on a new interface it pins maps, pt_release and links; on a
+ * loaded one (an upgrade) it adopts the instance after checking it and swaps
+ * the programs inside its links, keeping rules, triggers and flows. A failed
+ * load leaves everything as it found it. unload detaches, ends the triggered
+ * flows and removes the pins; unload --force clears an interface of any
+ * ptctl program, even one whose pins are gone.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <linux/if_link.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,48 +18,25 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cmd.h"
+#include "ct.h"
+#include "dev.h"
 #include "iface.h"
 #include "out.h"
-#include "pins.h"
-#include "ptctl.skel.h"
+#include "probe.h"
 #include "rule.h"
-
-#define PT_TC_HANDLE 1
-#define PT_TC_PRIO 0x7074 /* "pt": tells our filters apart from the operator's */
 
 enum pt_mode { MODE_AUTO, MODE_NATIVE, MODE_GENERIC };
 
 struct load_opts {
 	const char *dev;
 	enum pt_mode mode;
-	int ifindex;
-	int have_wan, have_mark;
+	bool have_wan, have_mark;
 	struct pt_config cfg;
 };
-
-static __u32 xdp_mode_flag(__u32 cfg_flags)
-{
-	return cfg_flags & PT_CFG_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-}
 
 static const char *mode_name(__u32 cfg_flags)
 {
 	return cfg_flags & PT_CFG_GENERIC ? "generic" : "native";
-}
-
-static int read_config(const char *dev, struct pt_config *cfg)
-{
-	char path[128];
-	__u32 zero = 0;
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s/pt_config", PT_PIN_ROOT, dev);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -1;
-	ret = bpf_map_lookup_elem(fd, &zero, cfg);
-	close(fd);
-	return ret;
 }
 
 static int parse_load_opts(int argc, char **argv, struct load_opts *o)
@@ -72,7 +51,7 @@ static int parse_load_opts(int argc, char **argv, struct load_opts *o)
 	struct in_addr a;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "native"))
@@ -83,35 +62,34 @@ static int parse_load_opts(int argc, char **argv, struct load_opts *o)
 				return pt_error("unknown mode '%s' (use native or generic)", optarg);
 			break;
 		case 'w':
-			if (inet_pton(AF_INET, optarg, &a) != 1)
+			if (inet_pton(AF_INET, optarg, &a) != 1 || !a.s_addr)
 				return pt_error("invalid IPv4 address '%s'", optarg);
 			o->cfg.wan_addr = a.s_addr;
-			o->have_wan = 1;
+			o->have_wan = true;
 			break;
 		case 'k':
 			if (pt_parse_mark(optarg, &o->cfg.mark, &o->cfg.mark_mask, err))
 				return pt_error("%s", err);
-			o->have_mark = 1;
+			o->have_mark = true;
 			break;
 		default:
-			return pt_usage(argv[0]);
+			return -1;
 		}
 	}
 	if (optind != argc - 1)
-		return pt_usage(argv[0]);
+		return pt_usage(argv[0], optind < argc ? "too many arguments" : "no interface");
 	o->dev = argv[optind];
-	if (strlen(o->dev) >= IF_NAMESIZE || !(o->ifindex = if_nametoindex(o->dev)))
+	if (pt_ifname_check(o->dev))
+		return -1;
+	if (!(o->cfg.ifindex = if_nametoindex(o->dev)))
 		return pt_error("unknown interface '%s'", o->dev);
-	if (!o->have_wan && pt_iface_ipv4(o->dev, &o->cfg.wan_addr))
-		return pt_error("interface %s has no IPv4 address (give one with --wan-addr)",
-				o->dev);
 	if (!o->have_mark) {
 		o->cfg.mark = PT_MARK_DEFAULT;
 		o->cfg.mark_mask = PT_MASK_DEFAULT;
 	}
-	o->cfg.ifindex = o->ifindex;
-	o->cfg.flags = (o->mode == MODE_GENERIC ? PT_CFG_GENERIC : 0) |
-		       (o->have_wan ? PT_CFG_WAN_EXPLICIT : 0);
+	o->cfg.abi = PT_ABI_MAGIC;
+	snprintf(o->cfg.made_by, sizeof(o->cfg.made_by), "%s", PT_VERSION);
+	o->cfg.flags = o->mode == MODE_GENERIC ? PT_CFG_GENERIC : 0;
 	return 0;
 }
 
@@ -122,7 +100,7 @@ static int merge_old_config(struct load_opts *o, const struct pt_config *old)
 
 	if (o->mode != MODE_AUTO && (o->cfg.flags ^ old->flags) & PT_CFG_GENERIC)
 		what = "--mode";
-	else if (o->have_wan && o->cfg.wan_addr != old->wan_addr)
+	else if (o->have_wan ? o->cfg.wan_addr != old->wan_addr : old->wan_addr != 0)
 		what = "--wan-addr";
 	else if (o->have_mark && (o->cfg.mark != old->mark || o->cfg.mark_mask != old->mark_mask))
 		what = "--mark";
@@ -130,8 +108,6 @@ static int merge_old_config(struct load_opts *o, const struct pt_config *old)
 		return pt_error("%s is already loaded with a different %s; run 'ptctl unload %s' "
 				"first to change it",
 				o->dev, what, o->dev);
-	if (!o->have_wan && (old->flags & PT_CFG_WAN_EXPLICIT))
-		o->cfg.wan_addr = old->wan_addr;
 	o->cfg.mark = old->mark;
 	o->cfg.mark_mask = old->mark_mask;
 	o->cfg.flags = old->flags;
@@ -139,191 +115,198 @@ static int merge_old_config(struct load_opts *o, const struct pt_config *old)
 	return 0;
 }
 
-static int tc_attach(int ifindex, enum bpf_tc_attach_point point, int prog_fd, __u32 *cfg_flags)
+/* New links; without --mode, native XDP first, then generic where the driver has none. */
+static int attach(struct load_opts *o, const char *dir, const struct ptctl *skel)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PT_TC_HANDLE, .priority = PT_TC_PRIO,
-		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
-	int err = bpf_tc_hook_create(&hook);
+	bool generic = o->mode == MODE_GENERIC, native;
 
-	if (!err)
-		*cfg_flags |= PT_CFG_OWN_CLSACT;
-	else if (err != -EEXIST)
-		return err;
-	return bpf_tc_attach(&hook, &opts);
-}
-
-static void tc_detach(int ifindex, __u32 cfg_flags)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PT_TC_HANDLE, .priority = PT_TC_PRIO);
-
-	hook.attach_point = BPF_TC_INGRESS;
-	bpf_tc_detach(&hook, &opts);
-	hook.attach_point = BPF_TC_EGRESS;
-	bpf_tc_detach(&hook, &opts);
-	if (cfg_flags & PT_CFG_OWN_CLSACT) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		bpf_tc_hook_destroy(&hook);
+	if (o->mode == MODE_AUTO) {
+		pt_quiet(true);
+		native = !pt_links_attach(dir, o->cfg.ifindex, skel, false);
+		pt_quiet(false);
+		if (native)
+			return 0;
+		generic = true;
+		pt_note("%s: no native XDP, trying generic mode", o->dev);
 	}
+	o->cfg.flags = generic ? PT_CFG_GENERIC : 0;
+	return pt_links_attach(dir, o->cfg.ifindex, skel, generic);
 }
 
-/* Id of our XDP program on ifindex in the config's mode; 0 if none, -1 if not ours. */
-static int our_xdp_prog(int ifindex, __u32 cfg_flags, __u32 *id)
+/* pt_release beside the maps: replaced at once, never missing. */
+static int pin_release(const struct ptctl *skel, const char *dir)
 {
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-	int fd, ret;
+	char path[PT_PIN_MAX], tmp[PT_PIN_MAX + 8];
 
-	if (bpf_xdp_query_id(ifindex, xdp_mode_flag(cfg_flags), id) || !*id)
-		return 0;
-	fd = bpf_prog_get_fd_by_id(*id);
-	if (fd < 0)
+	snprintf(path, sizeof(path), "%s/pt_release", dir);
+	snprintf(tmp, sizeof(tmp), "%s_new", path); /* bpffs names take no '.' */
+	unlink(tmp);
+	if (bpf_program__pin(skel->progs.pt_release, tmp) || rename(tmp, path)) {
+		pt_error("cannot pin %s: %s", path, strerror(errno));
+		unlink(tmp);
 		return -1;
-	ret = bpf_obj_get_info_by_fd(fd, &info, &len);
-	close(fd);
-	return !ret && !strcmp(info.name, "pt_xdp_in") ? 0 : -1;
+	}
+	return 0;
 }
 
-static int xdp_attach(struct load_opts *o, int prog_fd, __u32 old_id)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
-	int err, old_fd = -1;
-
-	if (old_id) {
-		old_fd = bpf_prog_get_fd_by_id(old_id);
-		xo.old_prog_fd = old_fd;
-	}
-	err = bpf_xdp_attach(o->ifindex, prog_fd,
-			     xdp_mode_flag(o->cfg.flags) |
-				     (old_id ? XDP_FLAGS_REPLACE : XDP_FLAGS_UPDATE_IF_NOEXIST),
-			     &xo);
-	if (err && o->mode == MODE_AUTO && !old_id) {
-		o->cfg.flags |= PT_CFG_GENERIC;
-		err = bpf_xdp_attach(o->ifindex, prog_fd,
-				     XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, &xo);
-		if (!err)
-			pt_note("%s has no native XDP support: attached in generic mode", o->dev);
-	}
-	if (old_fd >= 0)
-		close(old_fd);
-	return err;
-}
-
-static int attach_all(struct load_opts *o, struct ptctl *skel, __u32 old_xdp_id)
+static int write_config(const struct ptctl *skel, const struct pt_config *cfg)
 {
 	__u32 zero = 0;
-	int err;
 
-	err = tc_attach(o->ifindex, BPF_TC_INGRESS, bpf_program__fd(skel->progs.pt_tc_in),
-			&o->cfg.flags);
-	if (!err)
-		err = tc_attach(o->ifindex, BPF_TC_EGRESS, bpf_program__fd(skel->progs.pt_tc_out),
-				&o->cfg.flags);
-	if (err)
-		return pt_error("cannot attach the TC programs to %s: %s", o->dev, strerror(-err));
-	err = xdp_attach(o, bpf_program__fd(skel->progs.pt_xdp_in), old_xdp_id);
-	if (err == -EBUSY || err == -EEXIST)
-		return pt_error("%s already has an XDP program attached; ptctl needs the XDP hook",
-				o->dev);
-	if (err)
-		return pt_error("cannot attach XDP (%s mode) to %s: %s", mode_name(o->cfg.flags),
-				o->dev, strerror(-err));
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.pt_config), &zero, &o->cfg, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.pt_config), &zero, cfg, BPF_ANY))
 		return pt_error("cannot write the configuration: %s", strerror(errno));
 	return 0;
 }
 
-/* pt_release is run by later ptctl commands: pinned beside the maps, replaced on upgrade. */
-static int pin_release(struct ptctl *skel, const char *dir)
+/*
+ * The instance on o->dev, adopted for an upgrade; its links are attached
+ * afresh (reattach) when its interface was deleted and created again.
+ */
+static int adopt(struct load_opts *o, struct pt_dev *d, bool *reattach)
 {
-	char path[160];
+	struct pt_health h;
 
-	snprintf(path, sizeof(path), "%s/pt_release", dir);
-	unlink(path);
-	if (bpf_program__pin(skel->progs.pt_release, path))
-		return pt_error("cannot pin %s: %s", path, strerror(errno));
+	snprintf(d->name, sizeof(d->name), "%s", o->dev);
+	d->ifindex = o->cfg.ifindex;
+	if (pt_dev_adopt(d) || merge_old_config(o, &d->cfg))
+		return -1;
+	pt_dev_health(d, &h);
+	*reattach = h.recreated || h.detached[PT_HOOK_XDP] || h.detached[PT_HOOK_TC_OUT];
 	return 0;
+}
+
+static int load(struct load_opts *o, struct pt_dev *d, bool upgrade)
+{
+	bool reattach = false;
+	struct ptctl *skel;
+	int err;
+
+	if (upgrade && adopt(o, d, &reattach))
+		return -1;
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = d->dir);
+	skel = ptctl__open_opts(&oo);
+	err = skel ? ptctl__load(skel) : -errno;
+	if (err) {
+		pt_error("cannot load the BPF programs: %s (run with -d for libbpf's log)",
+			 strerror(-err));
+	} else if (!upgrade || reattach) {
+		if (reattach)
+			pt_links_detach(d->dir);
+		err = attach(o, d->dir, skel) || write_config(skel, &o->cfg) ||
+		      pin_release(skel, d->dir);
+		if (err && reattach)
+			pt_error("the interface of %s is detached: 'ptctl unload %s', then load it",
+				 o->dev, o->dev);
+	} else {
+		err = pt_links_update(d->dir, skel) || pin_release(skel, d->dir);
+	}
+	ptctl__destroy(skel);
+	return err ? -1 : 0;
+}
+
+static void loaded_note(const struct load_opts *o, bool upgrade)
+{
+	char addr[INET_ADDRSTRLEN] = "";
+
+	if (o->cfg.wan_addr)
+		inet_ntop(AF_INET, &o->cfg.wan_addr, addr, sizeof(addr));
+	pt_note("%s %s: xdp %s, WAN address %s%s, mark 0x%x/0x%x", upgrade ? "reloaded" : "loaded",
+		o->dev, mode_name(o->cfg.flags), o->cfg.wan_addr ? addr : "that of ",
+		o->cfg.wan_addr ? "" : o->dev, o->cfg.mark, o->cfg.mark_mask);
 }
 
 int cmd_load(int argc, char **argv)
 {
 	struct load_opts o = {};
-	struct pt_config old;
-	struct ptctl *skel;
-	char dir[128], addr[INET_ADDRSTRLEN];
-	__u32 old_xdp_id = 0;
-	int upgrade, err;
+	struct pt_dev d = PT_DEV_INIT;
+	bool fresh;
+	int err;
 
-	if (parse_load_opts(argc, argv, &o) || pt_bpffs_ensure())
-		return 1;
-	upgrade = pt_dev_loaded(o.dev);
-	if (upgrade) {
-		if (read_config(o.dev, &old))
-			return pt_error("cannot read the configuration pinned for %s: %s", o.dev,
-					strerror(errno));
-		if (merge_old_config(&o, &old))
-			return 1;
-		if (our_xdp_prog(o.ifindex, old.flags, &old_xdp_id))
-			return pt_error("the XDP program on %s is not ptctl's", o.dev);
+	if (parse_load_opts(argc, argv, &o) || pt_probe_kernel() || pt_bpffs_ensure() ||
+	    pt_lock(true, &d.lock) || pt_pin_dir(o.dev, d.dir)) {
+		pt_unlock(d.lock);
+		return -1;
 	}
-	pt_pin_dir(o.dev, dir, sizeof(dir));
-	if ((mkdir(PT_PIN_ROOT, 0700) && errno != EEXIST) || (mkdir(dir, 0700) && errno != EEXIST))
-		return pt_error("cannot create %s: %s", dir, strerror(errno));
+	fresh = !pt_dev_loaded(o.dev);
+	if (fresh && mkdir(d.dir, 0700)) {
+		pt_dev_close(&d);
+		return pt_error("cannot create %s: %s", d.dir, strerror(errno));
+	}
+	err = load(&o, &d, !fresh);
+	if (err && fresh)
+		pt_pins_remove(d.dir);
+	else if (!err)
+		loaded_note(&o, !fresh);
+	pt_dev_close(&d);
+	return err;
+}
 
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dir);
-	skel = ptctl__open_opts(&oo);
-	err = skel ? ptctl__load(skel) : -errno;
-	if (err) {
-		pt_error("cannot load the BPF programs%s (run with -d for libbpf's log)",
-			 upgrade ? ": the pinned maps may be from an incompatible ptctl; "
-				   "'ptctl unload' first" : "");
-		goto fail;
+/* Ends the instance's triggered flows: nothing stays open once it is gone. */
+static int end_all_flows(const struct pt_dev *d)
+{
+	__u32 wan[PT_ADDRS_MAX];
+
+	return pt_ct_end_flows(&d->cfg, wan, pt_wan_addrs(&d->m, &d->cfg, wan), NULL, 0) < 0 ? -1 : 0;
+}
+
+/* Whatever the pins say: every ptctl program off the interface, the pins gone. */
+static int unload_force(const char *dev)
+{
+	struct pt_dev d = PT_DEV_INIT;
+	int ifindex = if_nametoindex(dev), n = 0, err = 0;
+	bool pinned, adopted;
+
+	if (pt_lock(false, &d.lock) || pt_pin_dir(dev, d.dir))
+		return pt_unlock(d.lock), -1;
+	snprintf(d.name, sizeof(d.name), "%s", dev);
+	d.ifindex = ifindex;
+	pinned = pt_dev_loaded(dev);
+	if (pinned) {
+		/* Pins of another ptctl are no error here: they are what --force is for. */
+		pt_quiet(true);
+		adopted = !pt_dev_adopt(&d);
+		pt_quiet(false);
+		if (adopted)
+			end_all_flows(&d);
+		pt_links_detach(d.dir);
+		err = pt_pins_remove(d.dir);
 	}
-	if (pin_release(skel, dir) || attach_all(&o, skel, old_xdp_id))
-		goto fail;
-	ptctl__destroy(skel);
-	inet_ntop(AF_INET, &o.cfg.wan_addr, addr, sizeof(addr));
-	pt_note("%s %s: xdp %s, WAN address %s, mark 0x%x/0x%x", upgrade ? "reloaded" : "loaded",
-		o.dev, mode_name(o.cfg.flags), addr, o.cfg.mark, o.cfg.mark_mask);
-	return 0;
-fail:
-	if (!upgrade) {
-		/* Undo only our own attachments: another XDP program may be why we failed. */
-		if (!our_xdp_prog(o.ifindex, o.cfg.flags, &old_xdp_id) && old_xdp_id)
-			bpf_xdp_detach(o.ifindex, xdp_mode_flag(o.cfg.flags), NULL);
-		tc_detach(o.ifindex, o.cfg.flags);
-		pt_pins_remove(o.dev);
-	}
-	ptctl__destroy(skel);
-	return 1;
+	if (ifindex)
+		n = pt_links_force_detach(ifindex);
+	pt_dev_close(&d);
+	if (!err)
+		pt_note(pinned || n ? "unloaded %s (forced)" : "nothing of ptctl on %s", dev);
+	return err;
 }
 
 int cmd_unload(int argc, char **argv)
 {
-	struct pt_config cfg;
-	const char *dev;
-	__u32 xdp_id = 0;
-	int ifindex;
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{},
+	};
+	bool force = false;
+	struct pt_dev d = PT_DEV_INIT;
+	int c, err;
 
-	if (argc != 2 || argv[1][0] == '-')
-		return pt_usage(argv[0]);
-	dev = argv[1];
-	if (strlen(dev) >= IF_NAMESIZE || !pt_dev_loaded(dev))
-		return pt_error("ptctl is not loaded on %s", dev);
-	if (read_config(dev, &cfg))
-		return pt_error("cannot read the configuration pinned for %s: %s", dev,
-				strerror(errno));
-	ifindex = if_nametoindex(dev);
-	if (ifindex) {
-		if (our_xdp_prog(ifindex, cfg.flags, &xdp_id))
-			pt_note("the XDP program on %s is not ptctl's: left in place", dev);
-		else if (xdp_id)
-			bpf_xdp_detach(ifindex, xdp_mode_flag(cfg.flags), NULL);
-		tc_detach(ifindex, cfg.flags);
+	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
+		if (c != 'f')
+			return -1;
+		force = true;
 	}
-	if (pt_pins_remove(dev))
-		return 1;
-	pt_note("unloaded %s", dev);
-	return 0;
+	if (optind != argc - 1)
+		return pt_usage(argv[0], optind < argc ? "too many arguments" : "no interface");
+	if (pt_ifname_check(argv[optind]))
+		return -1;
+	if (force)
+		return unload_force(argv[optind]);
+	if (pt_dev_open(&d, argv[optind], PT_OPEN_LOCK)) {
+		pt_dev_close(&d);
+		return -1;
+	}
+	err = pt_links_detach(d.dir) || end_all_flows(&d) || pt_pins_remove(d.dir);
+	if (!err)
+		pt_note("unloaded %s", d.name);
+	pt_dev_close(&d);
+	return err ? -1 : 0;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ptctl: the command table, global options and help. */
-#include <getopt.h>
+/*
+ * ptctl: the command table, global options and help. Exit status: 0 done,
+ * 1 failed, 2 usage error, 3 (status) the instance is degraded.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,31 +10,29 @@
 #include <bpf/libbpf.h>
 #include "cmd.h"
 #include "out.h"
-
-#define PT_VERSION "0.1.0"
+#include "ptctl.h"
 
 static const struct pt_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *usage;
+	const char *args; /* one line */
 } commands[] = {
 	{ "load", cmd_load,
-	  "load IFACE [--mode native|generic] [--wan-addr A.B.C.D] [--mark VALUE[/MASK]]" },
-	{ "unload", cmd_unload, "unload IFACE" },
+	  "IFACE [--mode native|generic] [--wan-addr A.B.C.D] [--mark VALUE[/MASK]]" },
+	{ "unload", cmd_unload, "[--force] IFACE" },
 	{ "add-rule", cmd_add_rule,
-	  "add-rule [--dev IFACE] NAME --trigger PROTO:PORTS --open PROTO:PORTS[,PROTO:PORTS...]\n"
-	  "                 [--timeout SECONDS] [--allow PREFIX[,PREFIX...]] [--policy hold|newest]\n"
-	  "                 [--disabled]" },
-	{ "del-rule", cmd_del_rule, "del-rule [--dev IFACE] NAME" },
-	{ "enable-rule", cmd_enable_rule, "enable-rule [--dev IFACE] NAME" },
-	{ "disable-rule", cmd_disable_rule, "disable-rule [--dev IFACE] NAME" },
-	{ "release", cmd_release, "release [--dev IFACE] NAME" },
-	{ "flush", cmd_flush, "flush [--dev IFACE]" },
-	{ "apply", cmd_apply, "apply FILE [--dev IFACE]" },
-	{ "list", cmd_list, "list [--dev IFACE]" },
-	{ "status", cmd_status, "status [--dev IFACE] NAME" },
-	{ "stats", cmd_stats, "stats [--dev IFACE]" },
-	{ "monitor", cmd_monitor, "monitor [--dev IFACE] [--count N]" },
+	  "[--dev IFACE] NAME --trigger PROTO:PORTS --open PROTO:PORTS[,...] [--timeout T] "
+	  "[--allow PREFIX[,...]] [--policy hold|newest] [--disabled]" },
+	{ "del-rule", cmd_del_rule, "[--dev IFACE] NAME" },
+	{ "enable-rule", cmd_enable_rule, "[--dev IFACE] NAME" },
+	{ "disable-rule", cmd_disable_rule, "[--dev IFACE] NAME" },
+	{ "release", cmd_release, "[--dev IFACE] NAME" },
+	{ "flush", cmd_flush, "[--dev IFACE]" },
+	{ "apply", cmd_apply, "FILE [--dev IFACE]" },
+	{ "list", cmd_list, "[--dev IFACE]" },
+	{ "status", cmd_status, "[--dev IFACE] [NAME]" },
+	{ "stats", cmd_stats, "[--dev IFACE]" },
+	{ "monitor", cmd_monitor, "[--dev IFACE] [--count N]" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -41,6 +41,7 @@ static const char *help_tail =
 	"Global options: -j JSON output, -p pretty JSON, -d libbpf debug log, -h help, -V version.\n"
 	"PROTO is tcp, udp or both; PORTS is N or N-M. --dev may be left out when ptctl\n"
 	"is loaded on exactly one interface. Timeouts take s, m, h or d (default 600s).\n"
+	"Exit status: 0 done, 1 failed, 2 usage error, 3 degraded (status).\n"
 	"\n"
 	"Examples:\n"
 	"  ptctl load wan0\n"
@@ -53,24 +54,43 @@ static const char *help_tail =
 	"  ptctl del-rule irc-dcc\n"
 	"  ptctl unload wan0\n";
 
-static void help(FILE *f)
+static void help(void)
 {
-	fprintf(f, "Usage: ptctl [-j|-p] [-d] COMMAND ...\n\nCommands:\n");
+	printf("Usage: ptctl [-j|-p] [-d] COMMAND ...\n\nCommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  ptctl %s\n", commands[i].usage);
-	fputs(help_tail, f);
+		printf("  ptctl %s %s\n", commands[i].name, commands[i].args);
+	fputs(help_tail, stdout);
 }
 
 /* Set by pt_usage(): whatever a command returns then, ptctl exits with 2. */
 static bool usage_failed;
 
-int pt_usage(const char *cmd)
+int pt_usage(const char *cmd, const char *problem)
 {
 	usage_failed = true;
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(commands[i].name, cmd))
-			pt_error("usage: ptctl %s", commands[i].usage);
-	return 2;
+			return pt_error("%s; usage: ptctl %s %s", problem, cmd, commands[i].args);
+	return pt_error("%s (see 'ptctl -h')", problem);
+}
+
+int pt_getopt(int argc, char **argv, const struct option *opts, int *idx)
+{
+	char what[160];
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, ":", opts, idx);
+	if (c != '?' && c != ':')
+		return c;
+	if (c == ':')
+		snprintf(what, sizeof(what), "option '%s' needs a value", argv[optind - 1]);
+	else if (optopt)
+		snprintf(what, sizeof(what), "unknown option '-%c'", optopt);
+	else
+		snprintf(what, sizeof(what), "unknown option '%s'", argv[optind - 1]);
+	pt_usage(argv[0], what);
+	return '?';
 }
 
 int pt_dev_args(int argc, char **argv, const char **dev, const char **name)
@@ -79,16 +99,18 @@ int pt_dev_args(int argc, char **argv, const char **dev, const char **name)
 		{ "dev", required_argument, NULL, 'd' },
 		{},
 	};
-	int c;
+	int c, want = name ? 1 : 0;
 
 	*dev = NULL;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
 		if (c != 'd')
-			return pt_usage(argv[0]);
+			return -1;
 		*dev = optarg;
 	}
-	if (optind != argc - (name ? 1 : 0))
-		return pt_usage(argv[0]);
+	if (argc - optind > want)
+		return pt_usage(argv[0], "too many arguments");
+	if (argc - optind < want)
+		return pt_usage(argv[0], "no rule name");
 	if (name)
 		*name = argv[optind];
 	return 0;
@@ -139,9 +161,13 @@ int main(int argc, char **argv)
 		printf("ptctl %s (libbpf %s)\n", PT_VERSION, libbpf_version_string());
 		return 0;
 	}
-	if (argc < 2 || want_help) {
-		help(want_help ? stdout : stderr);
-		return want_help ? 0 : 2;
+	if (want_help || (argc == 2 && !strcmp(argv[1], "help"))) {
+		help();
+		return 0;
+	}
+	if (argc < 2) {
+		pt_usage("", "no command");
+		return 2;
 	}
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		if (strcmp(commands[i].name, argv[1]))

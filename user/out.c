@@ -5,25 +5,59 @@
 
 bool pt_json;
 bool pt_pretty;
+static bool quiet;
 
 #define JW_DEPTH 16
 static int jw_depth;
 static bool jw_first[JW_DEPTH] = { true };
 static char jw_closer[JW_DEPTH]; /* bracket closing each open level */
 
+/* Length of the valid UTF-8 sequence at s, 0 if there is none. */
+static int utf8_len(const unsigned char *s)
+{
+	unsigned int cp, n, min;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (unsigned int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : n;
+}
+
+/* s to f: UTF-8 as it is, control characters and other bytes as \xNN (JSON: \\xNN). */
+static void put_escaped(FILE *f, const char *str, bool json)
+{
+	for (const unsigned char *s = (const void *)str; *s;) {
+		int n = utf8_len(s);
+
+		if (n == 1 && *s >= 0x20 && *s != 0x7f) {
+			if (json && (*s == '"' || *s == '\\'))
+				fputc('\\', f);
+			fputc(*s++, f);
+		} else if (n > 1) {
+			fwrite(s, 1, n, f);
+			s += n;
+		} else {
+			fprintf(f, json ? "\\\\x%02x" : "\\x%02x", *s++);
+		}
+	}
+}
+
 static void jw_quote(const char *s)
 {
 	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
+	put_escaped(stdout, s, true);
 	putchar('"');
 }
 
@@ -105,22 +139,49 @@ void jw_null(const char *key)
 	fputs("null", stdout);
 }
 
+void pt_quiet(bool on)
+{
+	quiet = on;
+}
+
+/* A message line on stderr: "Prefix: " and the escaped text. */
+static void message(const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "%s: ", prefix);
+	put_escaped(stderr, msg, false);
+	fputc('\n', stderr);
+}
+
 int pt_error(const char *fmt, ...)
 {
-	char msg[512];
+	char msg[1024];
 	va_list ap;
 
+	if (quiet)
+		return -1;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (pt_json) {
+		vsnprintf(msg, sizeof(msg), fmt, ap);
 		jw_obj(NULL);
 		jw_str("error", msg);
 		jw_end();
 	} else {
-		fprintf(stderr, "Error: %s\n", msg);
+		message("Error", fmt, ap);
 	}
+	va_end(ap);
 	return -1;
+}
+
+void pt_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	message("Warning", fmt, ap);
+	va_end(ap);
 }
 
 void pt_note(const char *fmt, ...)
@@ -130,8 +191,6 @@ void pt_note(const char *fmt, ...)
 	if (pt_json)
 		return;
 	va_start(ap, fmt);
-	fputs("Note: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	message("Note", fmt, ap);
 	va_end(ap);
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Output: `Error:` messages (or a JSON error object with -j, as bpftool
- * does) and a small JSON writer used by every read command.
+ * Output: `Error:` and `Warning:` messages (an error is a JSON object on
+ * stdout with -j, as bpftool does) and a small JSON writer used by every
+ * read command. What ptctl echoes of its input is escaped: a control
+ * character or a byte that is not UTF-8 shows as \xNN, in text and JSON
+ * alike, so that no argument can forge a line or break the JSON.
  */
 #ifndef PT_OUT_H
 #define PT_OUT_H
@@ -13,8 +16,12 @@ extern bool pt_pretty; /* -p: indented JSON */
 
 /* Reports an error and returns -1; main() turns a negative result into exit status 1. */
 int pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A `Warning:` line on stderr, in text and JSON mode. */
+void pt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational line on stderr, text mode only. */
 void pt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* While on, pt_error() reports nothing (an attempt whose failure is fine). */
+void pt_quiet(bool on);
 
 /* JSON writer: pass key NULL inside arrays. */
 void jw_obj(const char *key);

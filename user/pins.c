@@ -1,23 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/magic.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include "out.h"
 #include "pins.h"
 
-int pt_bpffs_ensure(void)
+#define LOCK_NOTE_MS 1000   /* say we wait after this long ... */
+#define LOCK_GIVE_UP_MS 60000 /* ... and give up after this */
+
+static bool is_bpffs(const char *path)
 {
 	struct statfs st;
 
-	if (!statfs(PT_BPFFS, &st) && st.f_type == BPF_FS_MAGIC)
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+/* Same namespace of kind ns ("mnt", "net") as PID 1? */
+static bool ns_of_init(const char *ns)
+{
+	char self[64], init[64];
+	struct stat a, b;
+
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns);
+	snprintf(init, sizeof(init), "/proc/1/ns/%s", ns);
+	return !stat(self, &a) && !stat(init, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/*
+ * A bpffs mounted in a private mount namespace dies with this process
+ * (`ip netns exec` makes one, with a fresh /sys without bpffs): pins made
+ * there would vanish and leave programs attached that nobody can reach.
+ */
+static int private_mounts(void)
+{
+	return pt_error("%s is not a bpffs in this mount namespace (as under 'ip netns exec'); "
+			"run ptctl with 'nsenter --net=/run/netns/NAME' instead", PT_BPFFS);
+}
+
+int pt_bpffs_check(void)
+{
+	if (is_bpffs(PT_BPFFS))
 		return 0;
+	return ns_of_init("mnt") ? 1 : private_mounts();
+}
+
+int pt_bpffs_ensure(void)
+{
+	if (is_bpffs(PT_BPFFS))
+		return 0;
+	if (!ns_of_init("mnt"))
+		return private_mounts();
 	if ((mkdir(PT_BPFFS, 0700) && errno != EEXIST) ||
 	    mount("bpf", PT_BPFFS, "bpf", 0, "mode=0700"))
 		return pt_error("bpffs is not mounted at %s and cannot be mounted: %s", PT_BPFFS,
@@ -25,115 +67,105 @@ int pt_bpffs_ensure(void)
 	return 0;
 }
 
-void pt_pin_dir(const char *dev, char *buf, size_t len)
+int pt_ns_root(char *buf)
 {
-	snprintf(buf, len, "%s/%s", PT_PIN_ROOT, dev);
-}
+	struct stat st;
 
-int pt_dev_loaded(const char *dev)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s/pt_config", PT_PIN_ROOT, dev);
-	return !access(path, F_OK);
-}
-
-int pt_dev_resolve(const char *dev, char *out)
-{
-	char found[512] = "";
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	if (dev) {
-		if (strlen(dev) >= IF_NAMESIZE)
-			return pt_error("invalid interface name '%s'", dev);
-		if (!pt_dev_loaded(dev))
-			return pt_error("ptctl is not loaded on %s (run 'ptctl load %s')", dev, dev);
-		strcpy(out, dev);
+	if (ns_of_init("net")) {
+		snprintf(buf, PT_ROOT_MAX, "%s", PT_PIN_ROOT);
 		return 0;
 	}
-	d = opendir(PT_PIN_ROOT);
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE ||
-		    !pt_dev_loaded(e->d_name))
-			continue;
-		if (n++ == 0)
-			strcpy(out, e->d_name);
-		if (strlen(found) + strlen(e->d_name) + 3 < sizeof(found))
-			strcat(strcat(found, n > 1 ? ", " : ""), e->d_name);
-	}
-	if (d)
-		closedir(d);
-	if (n == 0)
-		return pt_error("ptctl is not loaded on any interface (run 'ptctl load IFACE')");
-	if (n > 1)
-		return pt_error("ptctl is loaded on several interfaces (%s): choose one with --dev",
-				found);
+	if (stat("/proc/self/ns/net", &st))
+		return pt_error("cannot tell this network namespace: %s", strerror(errno));
+	snprintf(buf, PT_ROOT_MAX, "%s/netns:%lu", PT_PIN_ROOT, (unsigned long)st.st_ino);
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	size_t off;
-} pinned_maps[] = {
-	{ "pt_config", offsetof(struct pt_maps, config) },
-	{ "pt_rules", offsetof(struct pt_maps, rules) },
-	{ "pt_trig_idx", offsetof(struct pt_maps, trig_idx) },
-	{ "pt_open_idx", offsetof(struct pt_maps, open_idx) },
-	{ "pt_active", offsetof(struct pt_maps, active) },
-	{ "pt_flows", offsetof(struct pt_maps, flows) },
-	{ "pt_rule_stats", offsetof(struct pt_maps, rule_stats) },
-	{ "pt_stats", offsetof(struct pt_maps, stats) },
-	{ "pt_events", offsetof(struct pt_maps, events) },
-	{ "pt_release", offsetof(struct pt_maps, release) },
-};
-#define N_PINNED (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
-
-static int *map_fd(struct pt_maps *m, size_t i)
+int pt_pin_dir(const char *dev, char *buf)
 {
-	return (int *)((char *)m + pinned_maps[i].off);
+	char root[PT_ROOT_MAX];
+
+	if (pt_ns_root(root))
+		return -1;
+	snprintf(buf, PT_DIR_MAX, "%s/%.*s", root, IF_NAMESIZE - 1, dev);
+	return 0;
 }
 
-int pt_maps_open(const char *dev, struct pt_maps *m)
+static long now_ms(void)
 {
-	char path[128];
+	struct timespec ts;
 
-	for (size_t i = 0; i < N_PINNED; i++)
-		*map_fd(m, i) = -1;
-	for (size_t i = 0; i < N_PINNED; i++) {
-		snprintf(path, sizeof(path), "%s/%s/%s", PT_PIN_ROOT, dev, pinned_maps[i].name);
-		*map_fd(m, i) = bpf_obj_get(path);
-		if (*map_fd(m, i) < 0) {
-			int err = errno;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
-			pt_maps_close(m);
-			return pt_error("cannot open %s: %s (try 'ptctl load %s' again)", path,
-					strerror(err), dev);
+/* flock(fd) within LOCK_GIVE_UP_MS, saying so once it takes longer than LOCK_NOTE_MS. */
+static int lock_wait(int fd, const char *what)
+{
+	long start = now_ms(), waited;
+	bool noted = false;
+
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK)
+			return pt_error("cannot lock %s: %s", what, strerror(errno));
+		waited = now_ms() - start;
+		if (waited > LOCK_GIVE_UP_MS)
+			return pt_error("another ptctl command has held %s for %ld s", what,
+					waited / 1000);
+		if (waited > LOCK_NOTE_MS && !noted) {
+			pt_note("waiting for another ptctl command to finish");
+			noted = true;
 		}
+		usleep(10000);
 	}
 	return 0;
 }
 
-void pt_maps_close(struct pt_maps *m)
+int pt_lock(bool create, int *out)
 {
-	for (size_t i = 0; i < N_PINNED; i++) {
-		if (*map_fd(m, i) >= 0)
-			close(*map_fd(m, i));
-		*map_fd(m, i) = -1;
+	char root[PT_ROOT_MAX];
+	struct stat held, now;
+	int fd;
+
+	*out = -1;
+	if (pt_ns_root(root))
+		return -1;
+	/* The holder may remove the directory: lock until the lock is on the one in place. */
+	for (;;) {
+		if (create && ((mkdir(PT_PIN_ROOT, 0700) && errno != EEXIST) ||
+			       (mkdir(root, 0700) && errno != EEXIST)))
+			return pt_error("cannot create %s: %s", root, strerror(errno));
+		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && !create)
+			return 0; /* nothing loaded here: nothing to serialize with */
+		if (fd < 0)
+			return pt_error("cannot open %s: %s", root, strerror(errno));
+		if (lock_wait(fd, root)) {
+			close(fd);
+			return -1;
+		}
+		if (!fstat(fd, &held) && !stat(root, &now) && held.st_ino == now.st_ino) {
+			*out = fd;
+			return 0;
+		}
+		close(fd);
 	}
 }
 
-int pt_pins_remove(const char *dev)
+void pt_unlock(int fd)
 {
-	char dir[128], path[400];
-	struct dirent *e;
-	DIR *d;
+	if (fd >= 0)
+		close(fd);
+}
 
-	pt_pin_dir(dev, dir, sizeof(dir));
-	d = opendir(dir);
+int pt_pins_remove(const char *dir)
+{
+	char path[PT_DIR_MAX + NAME_MAX + 2], root[PT_ROOT_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
 	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (unlink(path))
@@ -143,6 +175,9 @@ int pt_pins_remove(const char *dev)
 		closedir(d);
 	if (rmdir(dir) && errno != ENOENT)
 		return pt_error("cannot remove %s: %s", dir, strerror(errno));
-	rmdir(PT_PIN_ROOT); /* fails while other interfaces are loaded: fine */
+	/* Empty namespace roots go too; they fail while other interfaces are loaded: fine. */
+	if (!pt_ns_root(root) && strcmp(root, PT_PIN_ROOT))
+		rmdir(root);
+	rmdir(PT_PIN_ROOT);
 	return 0;
 }

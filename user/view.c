@@ -9,7 +9,7 @@
 #include "store.h"
 #include "view.h"
 
-#define NSEC_PER_SEC 1000000000ull
+#define NSEC_PER_SEC PT_NSEC_PER_SEC
 
 /* The datapath's clock (bpf_ktime_get_coarse_ns(), which lags this by at most a tick). */
 static __u64 now_ns(void)
@@ -43,17 +43,17 @@ static void view_holder(const struct pt_maps *m, struct pt_rule_view *v, __u64 n
 {
 	const struct pt_rule *r = &v->rule;
 	struct pt_active a;
-	__u64 idle, timeout = (__u64)r->timeout_s * NSEC_PER_SEC;
+	__u64 idle;
 
-	if (!(r->flags & PT_RULE_ENABLED) || bpf_map_lookup_elem(m->active, &v->id, &a) ||
-	    a.gen != r->gen)
+	if (!(r->flags & PT_RULE_ENABLED) || bpf_map_lookup_elem(PT_FD(m, pt_active), &v->id, &a) ||
+	    a.gen != r->gen || pt_idle_expired(now, a.last_ns, r->timeout_s))
 		return;
 	idle = now > a.last_ns ? now - a.last_ns : 0;
-	if (idle >= timeout)
-		return;
 	v->active = true;
 	v->holder = a.holder;
-	v->seconds_left = (timeout - idle + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
+	/* Whole seconds, rounded up: 0 only once it expired. */
+	v->seconds_left = idle < r->timeout_s * NSEC_PER_SEC ?
+				  (r->timeout_s * NSEC_PER_SEC - idle + NSEC_PER_SEC - 1) / NSEC_PER_SEC : 1;
 	v->held_seconds = now > a.since_ns ? (now - a.since_ns) / NSEC_PER_SEC : 0;
 }
 
@@ -78,7 +78,7 @@ int pt_view_rules(const struct pt_maps *m, struct pt_rule_view *out)
 		v->id = id;
 		v->rule = rules[id];
 		view_holder(m, v, now);
-		if (pt_percpu_sum(m->rule_stats, id, (__u64 *)&v->st, sizeof(v->st) / 8)) {
+		if (pt_percpu_sum(PT_FD(m, pt_rule_stats), id, (__u64 *)&v->st, sizeof(v->st) / 8)) {
 			free(rules);
 			return pt_error("cannot read counters of rule '%s': %s", v->rule.name,
 					strerror(errno));

@@ -4,7 +4,7 @@
 #define PT_VIEW_H
 
 #include <stdbool.h>
-#include "pins.h"
+#include "dev.h"
 #include "rule.h"
 
 struct pt_rule_view {

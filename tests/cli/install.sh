@@ -108,7 +108,7 @@ unit_run() {
 		line=${line//\/usr\/sbin\/ptctl/$sbin}
 		line=${line//\/etc\/ptctl/$dest/etc/ptctl}
 		# shellcheck disable=SC2086
-		in_r_bpf $line || return 1
+		in_r_net $line || return 1
 	done
 }
 out=$(unit_run ExecStart 2>&1)
@@ -119,12 +119,11 @@ names=$(ptctl_r -j list | grep -o '"name":"[^"]*"' | cut -d'"' -f4 | tr '\n' ' '
 out=$(unit_run ExecReload 2>&1)
 [[ $out == *reloaded*"unchanged 3: irc-dcc, game, cam"* ]] && pass "ExecReload: upgrade, nothing changed" ||
 	fail "ExecReload: $out"
-printf '#!/bin/sh\nexec ip netns exec %s sh -c '\''mount --bind "$0" /sys/fs/bpf && exec "$@"'\'' %s %s "$@"\n' \
-	"$NS_R" "$R_BPFFS" "$PTCTL" >"$tmp/ptctl"
+printf '#!/bin/sh\nexec nsenter --net=/run/netns/%s %s "$@"\n' "$NS_R" "$PTCTL" >"$tmp/ptctl"
 chmod +x "$tmp/ptctl"
 complete_as "irc-dcc game cam" "$tmp/ptctl" status ""
 complete_as "game" "$tmp/ptctl" del-rule --dev wan0 g
-out=$(unit_run ExecStop 2>&1) && ! in_r_bpf test -e /sys/fs/bpf/ptctl/wan0 && pass "ExecStop: unloaded" ||
+out=$(unit_run ExecStop 2>&1) && ! test -e "$(r_pins)" && pass "ExecStop: unloaded" ||
 	fail "ExecStop: $out"
 
 # Uninstall: removes what install put, keeps the operator's rules.

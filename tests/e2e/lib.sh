@@ -114,11 +114,15 @@ payload() {
 	{ echo "$2"; cat "$TMP/payload"; } >"$TMP/expect"
 }
 
-# tcp_exchange WHO ADDR PORT TAG [SIZE]: WHO connects to ADDR:PORT, sends a
-# random payload; the reply must be TAG's server echoing it byte for byte.
+# The socat options binding a client to source port $SPORT, when set.
+src_port_opts() { [ -z "${SPORT:-}" ] || echo ",sourceport=$SPORT,reuseaddr"; }
+
+# tcp_exchange WHO ADDR PORT TAG [SIZE]: WHO connects to ADDR:PORT (from
+# source port $SPORT if set), sends a random payload; the reply must be TAG's
+# server echoing it byte for byte.
 tcp_exchange() {
 	payload "${5:-$TCP_SIZE}" "$4"
-	in_who "$1" timeout 10 socat -t3 - "TCP:$2:$3,connect-timeout=1" \
+	in_who "$1" timeout 10 socat -t3 - "TCP:$2:$3,connect-timeout=1$(src_port_opts)" \
 		<"$TMP/payload" >"$TMP/reply" 2>"$TMP/client.err"
 	same_reply
 }
@@ -130,7 +134,8 @@ tcp_exchange() {
 udp_exchange() {
 	payload "${5:-$UDP_SIZE}" "$4"
 	{ head -c 1000 "$TMP/payload"; sleep 0.2; tail -c +1001 "$TMP/payload"; } |
-		in_who "$1" timeout 10 socat -b1000 -t1 - "UDP:$2:$3" >"$TMP/reply" 2>"$TMP/client.err"
+		in_who "$1" timeout 10 socat -b1000 -t1 - "UDP:$2:$3$(src_port_opts)" \
+			>"$TMP/reply" 2>"$TMP/client.err"
 	same_reply
 }
 
@@ -234,6 +239,29 @@ nmap_says() {
 	[ -z "$DETAIL" ]
 }
 
+# The sources of the packets W captured (pcap in $TMP/w.pcap), counted.
+pcap_sources() {
+	tcpdump -nr "$TMP/w.pcap" "ip dst host $W" 2>/dev/null |
+		awk '{print $3}' | sed 's/\.[0-9]*$//' | sort | uniq -c
+}
+
+# The sources W saw (pcap in $TMP/w.pcap) are all in "$@".
+pcap_sources_only() {
+	local srcs src
+	srcs=$(pcap_sources | awk '{print $2}')
+	[ -n "$srcs" ] || { DETAIL="empty capture on W"; return 1; }
+	for src in $srcs; do
+		[[ " $* " == *" $src "* ]] || { DETAIL="W got packets from $src: $(tr -s ' \n' ' ' <<<"$(pcap_sources)")"; return 1; }
+	done
+}
+
+# The sources W may see from LAN hosts' own connections besides the WAN
+# address $1: none behind NAT, their own addresses on a routed LAN.
+own_sources() {
+	echo "$1"
+	[ "$TOPO_NAME" = nat ] || echo "$H1 $H2"
+}
+
 # Reading `ptctl -j list` without jq: rule objects hold no nested objects,
 # so each one is the text between "},{".
 list_json() { ptctl_r -j list --dev wan0; }
@@ -255,6 +283,9 @@ rule_is() {
 	DETAIL="$1 is ${state:-missing}, holder ${holder:-missing}"
 	return 1
 }
+
+# dp_stat FIELD: a datapath counter of `ptctl -j stats` (0 if there is none).
+dp_stat() { ptctl_r -j stats --dev wan0 | grep -o "\"$1\":[0-9]*" | cut -d: -f2 | grep . || echo 0; }
 
 # counter_above NAME FIELD MIN: a numeric field of the rule exceeds MIN.
 counter_above() {
@@ -282,7 +313,7 @@ addr_le32() {
 # MAP, FIELD of the entry KEY; with KEY "", the key of the entry whose FIELD
 # is the string VALUE.
 map_dump_field() {
-	in_r_bpf bpftool map dump pinned "/sys/fs/bpf/ptctl/wan0/$1" |
+	bpftool map dump pinned "$(r_pins)/$1" |
 		awk -v key="$2" -v field="\"$3\":" -v value="$4" '
 			$1 == "\"key\":" { k = $2; sub(",", "", k) }
 			$1 == field { v = $2; sub(",$", "", v)

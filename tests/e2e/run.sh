@@ -7,8 +7,9 @@
 # host: the sha256 of the reply proves both directions byte-exact and which
 # host answered.
 #
-# Covered, once with --mode native and once with --mode generic (a fresh
-# topology for each), with the veth offloads a user would have:
+# Covered with --mode native and --mode generic on a masquerading router, and
+# natively on a routed LAN without NAT (a fresh topology for each run), with
+# the veth offloads a user would have:
 #   1  nothing open before a trigger (TCP, UDP, nmap)
 #   2  TCP and UDP triggers open TCP and UDP ports to the triggering host
 #   3  W only ever sees R_WAN as the source (pcap on W)
@@ -25,7 +26,8 @@
 #   9  ptctl load again (upgrade) keeps rules, holders, an open session
 #   10 del-rule spares the other rules; unload leaves no program, no pin
 # Prints PASS:/FAIL: per scenario and "e2e: N passed, N failed".
-# E2E_MODES=native (or generic) runs one mode; PTCTL=path tests another build.
+# E2E_RUNS="native:nat" (MODE:LAN, LAN nat or routed) picks the runs;
+# PTCTL=path tests another build.
 cd "$(dirname "$0")/../.." || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "Error: the e2e tests need root (netns, BPF)" >&2; exit 1; }
 [ -x build/ptctl ] || { echo "Error: build/ptctl missing: run make" >&2; exit 1; }
@@ -38,6 +40,9 @@ source tests/lib/topology.sh
 source tests/e2e/lib.sh
 # shellcheck source=scenarios.sh
 source tests/e2e/scenarios.sh
+# shellcheck source=hostile.sh
+source tests/e2e/hostile.sh
+SCENARIOS=("${SCENARIOS[@]:0:${#SCENARIOS[@]}-1}" "${HOSTILE_SCENARIOS[@]}" "${SCENARIOS[@]: -1}")
 
 TMP=$(mktemp -d)
 cleanup() { topo_down; rm -rf "$TMP"; }
@@ -54,7 +59,7 @@ run_mode() {
 	trap cleanup EXIT # topo_up set its own
 	[ $rc = 0 ] || broken="topology did not come up"
 	for entry in "${SCENARIOS[@]}"; do
-		name="[$MODE] ${entry%%:*}" fn=${entry##*:}
+		name="[$MODE $TOPO_NAME] ${entry%%:*}" fn=${entry##*:}
 		if [ -n "$broken" ]; then
 			fail "$name" "$broken"
 			continue
@@ -70,9 +75,14 @@ run_mode() {
 	topo_down
 }
 
+# Each run is an XDP mode and a LAN: masqueraded (nat) or routed without NAT.
 start=$SECONDS
-for MODE in ${E2E_MODES:-native generic}; do
+for run in ${E2E_RUNS:-native:nat generic:nat native:routed}; do
+	MODE=${run%%:*}
+	TOPO_ROUTED=$([ "${run##*:}" = routed ] && echo 1 || echo 0)
+	# shellcheck source=../lib/topology.sh
+	source tests/lib/topology.sh
 	run_mode
 done
-echo "e2e: ${E2E_MODES:-native generic} in $((SECONDS - start)) s"
+echo "e2e: ${E2E_RUNS:-native:nat generic:nat native:routed} in $((SECONDS - start)) s"
 report e2e

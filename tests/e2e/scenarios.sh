@@ -42,11 +42,13 @@ xdp_attached_as() {
 	got=$(xdp_mode_on_wan)
 	[ "$got" = "$want" ] || { DETAIL="ip link shows '${got:-no xdp}'"; return 1; }
 }
+# The id of the program the link pinned as $1 runs, if that link exists.
+link_prog() { bpftool link show pinned "$(r_pins)/$1" 2>/dev/null | sed -n 's/.* prog \([0-9]*\).*/\1/p'; }
 tc_attached() {
-	local dir
-	for dir in ingress egress; do
-		in_r tc filter show dev wan0 $dir | grep -q "pt_tc_" || { DETAIL="no $dir filter"; return 1; }
-	done
+	local id
+	id=$(link_prog link_tc_out)
+	bpftool prog show id "${id:-0}" 2>/dev/null | grep -q "name pt_tc_out" ||
+		{ DETAIL="no tcx link running pt_tc_out"; return 1; }
 }
 
 s_load() {
@@ -79,12 +81,6 @@ s_forward() {
 	need "TCP W -> R_WAN:5000 reaches H1" tcp_exchange w "$R_WAN" 5000 h1 || return 1
 	need "UDP W -> R_WAN:27000 reaches H1" udp_exchange w "$R_WAN" 27000 h1 || return 1
 	need "nmap sees 5000 open" nmap_says 5000 open
-}
-
-# The sources of the packets W captured (pcap in $TMP/w.pcap), counted.
-pcap_sources() {
-	tcpdump -nr "$TMP/w.pcap" "ip dst host $W" 2>/dev/null |
-		awk '{print $3}' | sed 's/\.[0-9]*$//' | sort | uniq -c
 }
 
 # 3. What W sees of the exchange comes from R_WAN only.
@@ -198,7 +194,8 @@ s_expiry() {
 }
 
 # 6b. The rule moved on: a reply on a flow forwarded to the previous holder
-#     still leaves with R_WAN, never with H1's LAN address.
+#     still leaves with R_WAN, never with H1's LAN address, even after W
+#     sent more on that flow.
 s_old_holder_flow() {
 	need "H1 triggers old" trigger h1 udp 27016 || return 1
 	# W opens a UDP flow from port 40500 to H1's 5102 (a one-shot receiver: no ICMP error).
@@ -213,12 +210,15 @@ s_old_holder_flow() {
 		-w "$TMP/w.pcap" udp port 40500 || return 1
 	wait_for 5 grep -q "listening on" "$TMP/tcpdump.err"
 	echo late | in_h1 socat -u - "UDP:$W:40500,sourceport=5102" 2>/dev/null
+	# W goes on talking on the flow: it is H1's, not the new holder's.
+	echo again | in_w socat -u - "UDP:$R_WAN:5102,sourceport=40500" 2>/dev/null
+	sleep 0.2
+	echo later | in_h1 socat -u - "UDP:$W:40500,sourceport=5102" 2>/dev/null
 	sleep 0.5
 	bg_stop tcpdump
-	local srcs
-	srcs=$(pcap_sources)
-	[ "$(awk '{print $2}' <<<"$srcs")" = "$R_WAN" ] ||
-		{ REASON="W got H1's late reply from: ${srcs:-nothing}"; return 1; }
+	# Behind NAT all from R_WAN; routed, H1's flow after W's (a new one) from H1's own address.
+	# shellcheck disable=SC2046 # a list of addresses
+	need "W got H1's replies from R_WAN only" pcap_sources_only $(own_sources "$R_WAN")
 }
 
 # 7. Steady traffic keeps the rule open past its timeout: a TCP session,
@@ -300,14 +300,22 @@ s_reload() {
 	[ "$before" = "$after" ] || { REASON="rules or holders changed: $before -> $after"; return 1; }
 }
 
+# nothing_attached LINK...: no XDP program, none of the links (ids), no pins left.
 nothing_attached() {
-	local dir
+	local id
 	[ -z "$(xdp_mode_on_wan)" ] || { DETAIL="XDP still on wan0"; return 1; }
-	for dir in ingress egress; do
-		[ -z "$(in_r tc filter show dev wan0 $dir)" ] || { DETAIL="tc $dir filter left"; return 1; }
+	for id in "$@"; do
+		! bpftool link show id "$id" >/dev/null 2>&1 || { DETAIL="link $id left"; return 1; }
 	done
-	! in_r tc qdisc show dev wan0 | grep -q clsact || { DETAIL="clsact qdisc left"; return 1; }
-	! in_r_bpf test -e /sys/fs/bpf/ptctl || { DETAIL="/sys/fs/bpf/ptctl left"; return 1; }
+	[ -z "$(in_r tc filter show dev wan0 egress)" ] || { DETAIL="tc egress filter left"; return 1; }
+	! test -e "$(r_root)" || { DETAIL="$(r_root) left"; return 1; }
+}
+
+link_ids() {
+	local l
+	for l in link_xdp link_tc_out; do
+		bpftool link show pinned "$(r_pins)/$l" 2>/dev/null | cut -d: -f1
+	done
 }
 
 # 10. Deleting one rule spares the others; unload leaves nothing behind and
@@ -319,8 +327,12 @@ s_del_unload() {
 	need "m02 still held by H1" rule_is m02 active "$H1" || return 1
 	need "TCP W -> R_WAN:10002 reaches H1" tcp_exchange w "$R_WAN" 10002 h1 || return 1
 	need "TCP W -> R_WAN:10001 reaches H2" tcp_exchange w "$R_WAN" 10001 h2 || return 1
+	local links
+	links=$(link_ids)
+	[ "$(wc -w <<<"$links")" = 2 ] || { REASON="links pinned: '$links'"; return 1; }
 	need "ptctl unload wan0" ptctl_ok unload wan0 || return 1
-	need "nothing left attached or pinned" nothing_attached || return 1
+	# shellcheck disable=SC2086 # a list of ids
+	need "nothing left attached or pinned" nothing_attached $links || return 1
 	need "H1 -> W:6667 after unload" tcp_exchange h1 "$W" 6667 w || return 1
 	expect_fail "TCP W -> R_WAN:10002 after unload" tcp_exchange w "$R_WAN" 10002 h1
 }

@@ -7,7 +7,13 @@
 # R forwards, masquerades LAN traffic leaving wan0 (nftables) and runs a
 # stateful firewall as home routers do: forward policy drop, established
 # accepted, LAN -> WAN accepted, input from the WAN dropped, plus the one
-# rule README tells operators to add for triggered traffic (by mark).
+# rule README tells operators to add for triggered traffic (by mark). Like
+# most routers it also has services of its own on the WAN (a UDP VPN
+# endpoint on 51820, TCP 2222) and a static port forward (WAN:8080 to H2:80).
+# Its default route points at W, as a router's points at the ISP.
+#
+# TOPO_ROUTED=1: a routed LAN without NAT, public addresses behind the router
+# (H1 203.0.113.10, H2 203.0.113.11, R 203.0.113.1); W routes them via R.
 # Only TEST-NET and 192.168.x addresses; nothing routes out of the namespaces.
 #
 # Use: source it, call topo_up, then run commands with in_h1/in_h2/in_r/in_w.
@@ -15,31 +21,38 @@
 
 PT_NS=${PT_NS:-pt$$}
 NS_H1=$PT_NS-h1 NS_H2=$PT_NS-h2 NS_R=$PT_NS-r NS_W=$PT_NS-w
-H1=192.168.77.10 H2=192.168.77.11 R_LAN=192.168.77.1
+if [ "${TOPO_ROUTED:-0}" = 1 ]; then
+	LAN_NET=203.0.113 TOPO_NAME=routed
+else
+	LAN_NET=192.168.77 TOPO_NAME=nat
+fi
+H1=$LAN_NET.10 H2=$LAN_NET.11 R_LAN=$LAN_NET.1
 R_WAN=198.51.100.1 W=198.51.100.2
 PTCTL=${PTCTL:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/ptctl}
-PT_MARK_RULE='meta mark & 0xffff0000 == 0x70740000'
+PT_MARK_RULE='ct mark & 0xffff0000 == 0x70740000'
 
 in_h1() { ip netns exec "$NS_H1" "$@"; }
 in_h2() { ip netns exec "$NS_H2" "$@"; }
 in_r() { ip netns exec "$NS_R" "$@"; }
 in_w() { ip netns exec "$NS_W" "$@"; }
 
-# The router's bpffs: `ip netns exec` remounts /sys in a throw-away mount
-# namespace, so a bpffs mounted there dies with the command. One instance
-# under /run, bind-mounted as /sys/fs/bpf for each command, keeps the pins
-# and stays apart from the host's.
-R_BPFFS=/run/$PT_NS-bpffs
-in_r_bpf() { ip netns exec "$NS_R" sh -c 'mount --bind "$0" /sys/fs/bpf && exec "$@"' "$R_BPFFS" "$@"; }
-ptctl_r() { in_r_bpf "$PTCTL" "$@"; }
+# ptctl runs in R's network namespace only, as the README says to run it:
+# `nsenter --net` keeps the host's mounts, so its pins live in the host's
+# bpffs under R's namespace root (r_pins). `ip netns exec` would hide them.
+in_r_net() { nsenter --net="/run/netns/$NS_R" "$@"; }
+ptctl_r() { in_r_net "$PTCTL" "$@"; }
+# R's pin directory of wan0, from R's network namespace inode.
+r_root() { echo "/sys/fs/bpf/ptctl/netns:$(stat -L -c %i "/run/netns/$NS_R")"; }
+r_pins() { echo "$(r_root)/wan0"; }
 
 topo_down() {
 	local ns
+	# What a test left of ptctl in R: its programs go with R's interfaces.
+	[ -e "/run/netns/$NS_R" ] && rm -rf "$(r_root)" && rmdir /sys/fs/bpf/ptctl 2>/dev/null
 	for ns in "$NS_H1" "$NS_H2" "$NS_R" "$NS_W"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
-	umount "$R_BPFFS" 2>/dev/null && rmdir "$R_BPFFS"
 	return 0
 }
 
@@ -51,18 +64,25 @@ table inet ptfw {
 		iif lo accept
 		ct state established,related accept
 		iifname "br-lan" accept
+		iifname "wan0" udp dport 51820 accept
+		iifname "wan0" tcp dport 2222 accept
 	}
 	chain forward {
 		type filter hook forward priority filter; policy drop;
 		ct state established,related accept
 		iifname "br-lan" oifname "wan0" accept
+		iifname "wan0" ip daddr $H2 tcp dport 80 accept
 		iifname "wan0" $PT_MARK_RULE accept
 	}
 }
 table ip ptnat {
+	chain prerouting {
+		type nat hook prerouting priority dstnat;
+		iifname "wan0" tcp dport 8080 dnat to $H2:80
+	}
 	chain postrouting {
 		type nat hook postrouting priority srcnat;
-		oifname "wan0" masquerade
+		$([ "$TOPO_NAME" = nat ] && echo 'oifname "wan0" masquerade')
 	}
 }
 NFT
@@ -73,7 +93,7 @@ NFT
 topo_fw_ptctl() {
 	local handle
 	handle=$(in_r nft -a list chain inet ptfw forward |
-		sed -n 's/.*iifname "wan0" meta mark .* accept # handle \([0-9]*\)$/\1/p')
+		sed -n 's/.*iifname "wan0" ct mark .* accept # handle \([0-9]*\)$/\1/p')
 	case $1 in
 	on) [ -n "$handle" ] || in_r nft add rule inet ptfw forward iifname "wan0" $PT_MARK_RULE accept ;;
 	off) [ -z "$handle" ] || in_r nft delete rule inet ptfw forward handle "$handle" ;;
@@ -105,7 +125,8 @@ topo_up() {
 	ip -n "$NS_W" addr add $W/24 dev eth0
 	ip -n "$NS_R" link set wan0 up
 	ip -n "$NS_W" link set eth0 up
-	mkdir -p "$R_BPFFS" && mount -t bpf bpf "$R_BPFFS" || return 1
+	ip -n "$NS_R" route add default via $W
+	[ "$TOPO_NAME" = nat ] || ip -n "$NS_W" route add $LAN_NET.0/24 via $R_WAN
 	in_r sysctl -qw net.ipv4.ip_forward=1
 	topo_firewall
 	# Wait for the links (bounded): ARP through the bridge and across the WAN.

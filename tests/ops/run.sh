@@ -56,7 +56,7 @@ check "...and changes nothing" [ "$before" = "$(ptctl_r -j list)" ]
 out=$(ptctl_r status a)
 check "status shows holder and time left" grep -q "^holder: *$H1 (for" <<<"$out"
 check "status of an unknown rule fails" not ptctl_r status nope 2>/dev/null
-check "stats counts rewritten packets" [ "$(ptctl_r -j stats | json_field xdp_rewritten)" -gt 0 ]
+check "stats counts forwarded packets" [ "$(ptctl_r -j stats | json_field xdp_forwarded)" -gt 0 ]
 
 # disable, enable, release
 pkts=$(status_of a pkts_in)
@@ -100,7 +100,7 @@ expiry_on_time() { # reported 2 s after the last activity, not when someone look
 }
 ptctl_r add-rule m --trigger udp:7020 --open tcp:5000 --timeout 2 2>/dev/null
 EVENTS=$(mktemp)
-in_r_bpf timeout 20 "$PTCTL" -j monitor >"$EVENTS" 2>/dev/null &
+in_r_net timeout 20 "$PTCTL" -j monitor >"$EVENTS" 2>/dev/null &
 mon=$!
 sleep 0.5
 err=$(ptctl_r monitor --count 1 2>&1)

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +15,48 @@
 #include "store.h"
 #include "view.h"
 
-int fix_open(struct fix *f, const char *wan)
+int fix_sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static int make_router(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	return fix_sh("ip -batch - <<EOF\n"
+		      "link set lo up\n"
+		      "link add wan type veth peer name wan-peer\n"
+		      "link add lan type veth peer name lan-peer\n"
+		      "link set wan-peer up\n"
+		      "link set lan-peer up\n"
+		      "addr add " FIX_WAN "/24 dev wan\n"
+		      "addr add " FIX_LAN_ADDR "/24 dev lan\n"
+		      "link set wan up\n"
+		      "link set lan up\n"
+		      "route add default via " FIX_GATEWAY "\n"
+		      "EOF\n"
+		      "sysctl -qw net.ipv4.ip_forward=1");
+}
+
+int fix_open(struct fix *f)
 {
 	struct pt_config cfg = {
-		.wan_addr = pkt_addr(wan), .mark = PT_MARK_DEFAULT, .mark_mask = PT_MASK_DEFAULT,
+		.abi = PT_ABI_MAGIC, .mark = PT_MARK_DEFAULT, .mark_mask = PT_MASK_DEFAULT,
 	};
 	struct bpf_map *map;
 	__u32 zero = 0;
 
 	memset(f, 0, sizeof(*f));
+	if (make_router() || !(f->wan = if_nametoindex("wan")))
+		return -1;
+	cfg.ifindex = f->wan;
 	f->skel = ptctl__open();
 	if (!f->skel)
 		return -1;
@@ -27,27 +65,20 @@ int fix_open(struct fix *f, const char *wan)
 		bpf_map__set_pin_path(map, NULL);
 	if (ptctl__load(f->skel))
 		return -1;
-	f->m = (struct pt_maps){
-		.config = bpf_map__fd(f->skel->maps.pt_config),
-		.rules = bpf_map__fd(f->skel->maps.pt_rules),
-		.trig_idx = bpf_map__fd(f->skel->maps.pt_trig_idx),
-		.open_idx = bpf_map__fd(f->skel->maps.pt_open_idx),
-		.active = bpf_map__fd(f->skel->maps.pt_active),
-		.flows = bpf_map__fd(f->skel->maps.pt_flows),
-		.rule_stats = bpf_map__fd(f->skel->maps.pt_rule_stats),
-		.stats = bpf_map__fd(f->skel->maps.pt_stats),
-		.events = bpf_map__fd(f->skel->maps.pt_events),
-		.release = bpf_program__fd(f->skel->progs.pt_release),
-	};
+	f->m = (struct pt_maps){ .skel = f->skel, .release = bpf_program__fd(f->skel->progs.pt_release),
+				 .ifname = "wan", .closing = calloc(1, sizeof(*f->m.closing)) };
 	f->rules = calloc(PT_MAX_RULES, sizeof(*f->rules));
-	if (!f->rules)
+	if (!f->rules || !f->m.closing)
 		return -1;
-	return bpf_map_update_elem(f->m.config, &zero, &cfg, BPF_ANY);
+	return bpf_map_update_elem(PT_FD(&f->m, pt_config), &zero, &cfg, BPF_ANY);
 }
 
 void fix_close(struct fix *f)
 {
 	ptctl__destroy(f->skel);
+	if (f->m.closing)
+		free(f->m.closing->ports);
+	free(f->m.closing);
 	free(f->rules);
 	memset(f, 0, sizeof(*f));
 }
@@ -66,39 +97,40 @@ int fix_add_rule(struct fix *f, const char *name, const char *trigger, const cha
 	return pt_store_add(&f->m, f->rules, &r);
 }
 
-int fix_run(int prog_fd, const void *frame, __u32 len, struct run_result *r)
+int fix_run_tc(struct fix *f, const void *frame, __u32 len, struct run_result *r)
 {
+	struct __sk_buff ctx = { .ifindex = f->wan };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
-		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1);
-	int err = bpf_prog_test_run_opts(prog_fd, &o);
+		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+	int err = bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.pt_tc_out), &o);
 
 	r->retval = o.retval;
 	r->out_len = o.data_size_out;
-	r->meta_len = 0;
 	return err;
 }
 
 int fix_run_xdp(struct fix *f, const void *frame, __u32 len, struct run_result *r)
 {
-	struct xdp_md ctx_in = { .data_end = len }, ctx_out = {};
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = f->wan };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
 		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1,
-		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in), .ctx_out = &ctx_out,
-		    .ctx_size_out = sizeof(ctx_out));
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
 	int err = bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.pt_xdp_in), &o);
 
 	r->retval = o.retval;
-	/* data_out starts at data_meta; ctx_out.data is the metadata length. */
-	r->meta_len = ctx_out.data - ctx_out.data_meta;
-	r->out_len = o.data_size_out - r->meta_len;
-	memcpy(r->meta, r->out, r->meta_len < sizeof(r->meta) ? r->meta_len : sizeof(r->meta));
-	memmove(r->out, r->out + r->meta_len, r->out_len);
+	r->out_len = o.data_size_out;
 	return err;
 }
 
 int fix_active(struct fix *f, __u32 id, struct pt_active *a)
 {
-	return bpf_map_lookup_elem(f->m.active, &id, a);
+	return bpf_map_lookup_elem(PT_FD(&f->m, pt_active), &id, a);
+}
+
+int fix_set_active(struct fix *f, __u32 id, const struct pt_active *a)
+{
+	return bpf_map_update_elem(PT_FD(&f->m, pt_active), &id, a, BPF_ANY);
 }
 
 int fix_age(struct fix *f, __u32 id, __u64 seconds)
@@ -107,27 +139,41 @@ int fix_age(struct fix *f, __u32 id, __u64 seconds)
 
 	if (fix_active(f, id, &a))
 		return -1;
-	a.last_ns -= seconds * 1000000000ull;
-	return bpf_map_update_elem(f->m.active, &id, &a, BPF_EXIST);
+	a.last_ns -= seconds * PT_NSEC_PER_SEC;
+	return fix_set_active(f, id, &a);
 }
 
 int fix_rule_stats(struct fix *f, __u32 id, struct pt_rule_stats *st)
 {
-	return pt_percpu_sum(f->m.rule_stats, id, (__u64 *)st, sizeof(*st) / sizeof(__u64));
+	return pt_percpu_sum(PT_FD(&f->m, pt_rule_stats), id, (__u64 *)st, sizeof(*st) / sizeof(__u64));
 }
 
 int fix_stats(struct fix *f, struct pt_stats *st)
 {
-	return pt_percpu_sum(f->m.stats, 0, (__u64 *)st, sizeof(*st) / sizeof(__u64));
+	return pt_percpu_sum(PT_FD(&f->m, pt_stats), 0, (__u64 *)st, sizeof(*st) / sizeof(__u64));
+}
+
+int fix_config(struct fix *f, struct pt_config *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(PT_FD(&f->m, pt_config), &zero, cfg);
+}
+
+int fix_set_config(struct fix *f, const struct pt_config *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(PT_FD(&f->m, pt_config), &zero, cfg, BPF_EXIST);
 }
 
 __u64 fix_now_ns(void)
 {
 	struct timespec ts;
 
-	/* Not CLOCK_MONOTONIC: up to a tick ahead, and a last_ns in the future reads as expired. */
+	/* Not CLOCK_MONOTONIC: up to a tick ahead of what the datapath reads. */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	return ts.tv_sec * PT_NSEC_PER_SEC + ts.tv_nsec;
 }
 
 int fix_activate(struct fix *f, __u32 id, __u32 holder)
@@ -137,18 +183,18 @@ int fix_activate(struct fix *f, __u32 id, __u32 holder)
 		.holder = holder, .gen = f->rules[id].gen, .last_ns = now, .since_ns = now,
 	};
 
-	return bpf_map_update_elem(f->m.active, &id, &a, BPF_ANY);
+	return fix_set_active(f, id, &a);
 }
 
 int fix_rule_get(struct fix *f, __u32 id, struct pt_rule *r)
 {
-	return bpf_map_lookup_elem(f->m.rules, &id, r);
+	return bpf_map_lookup_elem(PT_FD(&f->m, pt_rules), &id, r);
 }
 
 int fix_rule_put(struct fix *f, __u32 id, const struct pt_rule *r)
 {
 	f->rules[id] = *r;
-	return bpf_map_update_elem(f->m.rules, &id, r, BPF_EXIST);
+	return bpf_map_update_elem(PT_FD(&f->m, pt_rules), &id, r, BPF_EXIST);
 }
 
 int fix_rule_flags(struct fix *f, __u32 id, __u32 set, __u32 clear)
@@ -168,5 +214,75 @@ int fix_make_stale(struct fix *f, __u32 id)
 	if (fix_active(f, id, &a))
 		return -1;
 	a.gen--;
-	return bpf_map_update_elem(f->m.active, &id, &a, BPF_EXIST);
+	return fix_set_active(f, id, &a);
+}
+
+static const char *proto_name(int proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : "udp";
+}
+
+int fix_ct_add(const struct fix_ct *c)
+{
+	bool tcp = c->proto == IPPROTO_TCP;
+
+	return fix_sh("conntrack -I -p %s -s %s -d %s --sport %u --dport %u "
+		      "-r %s -q %s --reply-port-src %u --reply-port-dst %u -m %u -t 120 %s "
+		      ">/dev/null 2>&1",
+		      proto_name(c->proto), c->src, c->dst, c->sport, c->dport,
+		      c->rsrc ? c->rsrc : c->dst, c->rdst ? c->rdst : c->src,
+		      c->rsrc ? c->rsport : c->dport, c->rdst ? c->rdport : c->sport, c->mark,
+		      tcp ? "--state ESTABLISHED -u SEEN_REPLY" : "-u SEEN_REPLY") ? -1 : 0;
+}
+
+/* The one line `conntrack -L ARGS` prints for the flow, into line; 0 if there is one. */
+static int ct_line(const char *extra, int proto, const char *src, __u16 sport, const char *dst,
+		   __u16 dport, char *line, size_t len)
+{
+	char cmd[512];
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "conntrack -L %s -p %s --orig-src %s --orig-port-src %u --orig-dst %s "
+		 "--orig-port-dst %u 2>/dev/null",
+		 extra, proto_name(proto), src, sport, dst, dport);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, len, p))
+		n++;
+	pclose(p);
+	return n == 1 ? 0 : -1;
+}
+
+int fix_ct_get(int proto, const char *src, __u16 sport, const char *dst, __u16 dport,
+	       struct fix_ct_entry *e)
+{
+	char line[512], reply_src[32], *s;
+
+	if (ct_line("", proto, src, sport, dst, dport, line, sizeof(line)))
+		return -1;
+	/* The second src= is the reply tuple's. */
+	s = strstr(line, "src=");
+	s = s ? strstr(s + 4, "src=") : NULL;
+	if (!s || sscanf(s, "src=%31s", reply_src) != 1)
+		return -1;
+	e->reply_src = pkt_addr(reply_src);
+	s = strstr(line, "mark=");
+	e->mark = s ? strtoul(s + 5, NULL, 10) : 0;
+	e->dnat = !ct_line("--dst-nat", proto, src, sport, dst, dport, line, sizeof(line));
+	return 0;
+}
+
+int fix_ct_count(void)
+{
+	FILE *p = popen("conntrack -C 2>/dev/null", "r");
+	int n = -1;
+
+	if (p && fscanf(p, "%d", &n) != 1)
+		n = -1;
+	if (p)
+		pclose(p);
+	return n;
 }

@@ -2,24 +2,38 @@
 /*
  * The datapath loaded for tests: the real skeleton, maps not pinned, rules
  * added through ptctl's own store code, programs run with BPF_PROG_TEST_RUN.
+ *
+ * Each fixture lives in a network namespace of its own, a router in
+ * miniature: interface "wan" (FIX_WAN/24, default route via FIX_GATEWAY)
+ * and "lan" (FIX_LAN_ADDR/24), veths whose peers stay in the namespace,
+ * forwarding on. The programs run
+ * as if on "wan", so routing and conntrack answer as on a router, and
+ * conntrack holds only the test's entries.
  */
 #ifndef PT_TEST_FIXTURE_H
 #define PT_TEST_FIXTURE_H
 
 #include <linux/types.h>
-#include "pins.h"
+#include "dev.h"
 #include "ptctl.h"
 #include "ptctl.skel.h"
+
+#define FIX_WAN "198.51.100.1"
+#define FIX_GATEWAY "198.51.100.254"
+#define FIX_LAN_ADDR "192.168.1.1"
 
 struct fix {
 	struct ptctl *skel;
 	struct pt_maps m;
 	struct pt_rule *rules; /* [PT_MAX_RULES], as pt_store_* keep them */
+	int wan;	       /* ifindex of "wan" */
 };
 
-/* Loads the programs with fresh maps and writes the config (WAN address wan). */
-int fix_open(struct fix *f, const char *wan);
+/* A fresh namespace with the two interfaces, the programs loaded with fresh maps. */
+int fix_open(struct fix *f);
 void fix_close(struct fix *f);
+/* Runs a shell command in the fixture's namespace; its exit status. */
+int fix_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Adds a rule the way `ptctl add-rule` does; returns its id, or -1. */
 int fix_add_rule(struct fix *f, const char *name, const char *trigger, const char *open,
 		 __u32 timeout_s);
@@ -28,23 +42,24 @@ struct run_result {
 	int retval;
 	__u8 out[1700];
 	__u32 out_len;
-	__u32 meta_len; /* XDP: metadata bytes in front of the frame in out */
-	__u8 meta[64];	/* XDP: the first of them */
 };
 
-/* Runs prog on frame once (repeat 1); out holds the frame as the program left it. */
-int fix_run(int prog_fd, const void *frame, __u32 len, struct run_result *r);
-/* Same, for XDP: out starts at the frame, meta_len tells how much metadata was set. */
+/* Runs pt_tc_out on frame once, leaving "wan"; out holds the frame as the program left it. */
+int fix_run_tc(struct fix *f, const void *frame, __u32 len, struct run_result *r);
+/* Runs pt_xdp_in on frame once, arriving on "wan". */
 int fix_run_xdp(struct fix *f, const void *frame, __u32 len, struct run_result *r);
 
 /* Holder entry of rule id; -1 when absent. */
 int fix_active(struct fix *f, __u32 id, struct pt_active *a);
+int fix_set_active(struct fix *f, __u32 id, const struct pt_active *a);
 /* Moves the rule's last activity back by seconds (simulates idle time). */
 int fix_age(struct fix *f, __u32 id, __u64 seconds);
 /* Rule counters summed over CPUs. */
 int fix_rule_stats(struct fix *f, __u32 id, struct pt_rule_stats *st);
 /* Datapath counters summed over CPUs. */
 int fix_stats(struct fix *f, struct pt_stats *st);
+int fix_config(struct fix *f, struct pt_config *cfg);
+int fix_set_config(struct fix *f, const struct pt_config *cfg);
 
 /* The datapath's clock, bpf_ktime_get_coarse_ns(). */
 __u64 fix_now_ns(void);
@@ -57,5 +72,34 @@ int fix_rule_put(struct fix *f, __u32 id, const struct pt_rule *r);
 int fix_rule_flags(struct fix *f, __u32 id, __u32 set, __u32 clear);
 /* Makes rule id's holder entry one of the slot's previous rule (older gen). */
 int fix_make_stale(struct fix *f, __u32 id);
+
+/*
+ * A conntrack entry of proto (IPPROTO_TCP or IPPROTO_UDP): original tuple
+ * src:sport -> dst:dport, reply rsrc:rsport -> rdst:rdport (a NATed flow
+ * when they are not its inverse), marked mark; as a flow the kernel tracked.
+ */
+struct fix_ct {
+	int proto;
+	const char *src, *dst;
+	__u16 sport, dport;
+	const char *rsrc, *rdst; /* NULL: the inverse of the original tuple */
+	__u16 rsport, rdport;
+	__u32 mark;
+};
+int fix_ct_add(const struct fix_ct *ct);
+/*
+ * The entry whose original tuple is proto src:sport -> dst:dport, as
+ * `conntrack -L` shows it: reply source, mark and whether it is DNATed. 0
+ * when found, -1 when there is none.
+ */
+struct fix_ct_entry {
+	__u32 reply_src; /* network order */
+	__u32 mark;
+	bool dnat;
+};
+int fix_ct_get(int proto, const char *src, __u16 sport, const char *dst, __u16 dport,
+	       struct fix_ct_entry *e);
+/* How many entries conntrack holds. */
+int fix_ct_count(void);
 
 #endif /* PT_TEST_FIXTURE_H */

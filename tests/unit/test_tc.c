@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pt_tc_out: triggers claim, refresh or conflict with rules for the LAN host
- * behind them; the holder's replies from open ports leave with the WAN
- * address. pt_tc_in: frames without metadata pass as they came.
- *
- * Every test runs in a network namespace of its own, so conntrack lookups
- * see only the entries the test made.
+ * pt_tc_out: a packet to a trigger port claims, refreshes or conflicts with
+ * its rules for the LAN host that initiated its flow, and for nobody else;
+ * a packet of a triggered flow is its holder's activity, a flow of a former
+ * holder or a former WAN address ends. Every test runs on the fixture's
+ * router in miniature: conntrack holds the flows the test made.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,23 +20,24 @@
 #include "fixture.h"
 #include "malformed.h"
 #include "pkt.h"
-#include "rewrite_cases.h"
 #include "store.h"
 
-#define WAN "198.51.100.1"
+#define WAN FIX_WAN
 #define HOST_A "192.168.1.10"
 #define HOST_B "192.168.1.20"
 #define PEER "203.0.113.9"
 #define TIMEOUT 60
 #define TRIGGER 6667
+#define HOST_PORT 33333
 
 #define ETH_LEN 14
 #define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
 
 struct env {
 	struct fix f;
 	const void *param; /* the table case being run */
-	int game;	   /* trigger both:6667; held by HOST_A in the reply tests */
+	int game;	   /* trigger both:6667, open both:5000,tcp:5001,udp:5010-5020 */
 	int idle;	   /* trigger udp:7000, never triggered */
 };
 
@@ -48,7 +49,7 @@ static int setup(void **state)
 		return -1;
 	e->param = *state;
 	*state = e;
-	if (unshare(CLONE_NEWNET) || fix_open(&e->f, WAN))
+	if (fix_open(&e->f))
 		return -1;
 	e->game = fix_add_rule(&e->f, "game", "both:6667", "both:5000,tcp:5001,udp:5010-5020",
 			       TIMEOUT);
@@ -76,11 +77,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int tc_out_fd(struct env *e)
-{
-	return bpf_program__fd(e->f.skel->progs.pt_tc_out);
-}
-
 static struct pt_stats stats(struct env *e)
 {
 	return suite_stats(&e->f);
@@ -106,43 +102,42 @@ static void assert_not_active(struct env *e, int id)
 	assert_int_not_equal(fix_active(&e->f, id, &a), 0);
 }
 
-static void run_out(struct env *e, const __u8 *frame, size_t len, struct run_result *r)
-{
-	assert_int_equal(fix_run(tc_out_fd(e), frame, len, r), 0);
-	assert_int_equal(r->retval, TC_ACT_OK);
-	assert_int_equal(r->out_len, len);
-}
-
-/* Sends s through pt_tc_out, which must leave it as it was. */
-static void send_unchanged(struct env *e, const struct pkt_spec *s)
+/* Sends s out of "wan": the program must let it go as it came, with verdict. */
+static void send_verdict(struct env *e, const struct pkt_spec *s, int verdict)
 {
 	__u8 in[PKT_MAX];
 	struct run_result r;
 	size_t len = pkt_build(in, s);
 
-	run_out(e, in, len, &r);
+	assert_int_equal(fix_run_tc(&e->f, in, len, &r), 0);
+	assert_int_equal(r.retval, verdict);
+	assert_int_equal(r.out_len, len);
 	assert_memory_equal(r.out, in, len);
 }
 
-/* A packet from host to a trigger port: never rewritten itself. */
+static void send_unchanged(struct env *e, const struct pkt_spec *s)
+{
+	send_verdict(e, s, TC_ACT_OK);
+}
+
+/*
+ * host's packet to PEER:dport, of a flow host initiated (routed, no NAT:
+ * the conntrack entry is made first, as the kernel would have).
+ */
 static void trigger_proto(struct env *e, int proto, const char *host, __u16 dport)
 {
 	struct pkt_spec s = { .proto = proto, .saddr = host, .daddr = PEER,
-			      .sport = 33333, .dport = dport, .payload_len = 20 };
+			      .sport = HOST_PORT, .dport = dport, .payload_len = 20 };
+	struct fix_ct ct = { .proto = proto, .src = host, .dst = PEER,
+			     .sport = HOST_PORT, .dport = dport };
 
+	fix_ct_add(&ct); /* fails once it exists: fine */
 	send_unchanged(e, &s);
 }
 
 static void trigger(struct env *e, const char *host)
 {
 	trigger_proto(e, IPPROTO_TCP, host, TRIGGER);
-}
-
-/* A reply of host from one of its ports to a peer on the Internet. */
-static struct pkt_spec reply(int proto, const char *host, __u16 sport)
-{
-	return (struct pkt_spec){ .proto = proto, .saddr = host, .daddr = PEER,
-				  .sport = sport, .dport = 40000, .payload_len = 32 };
 }
 
 /* --- Events (ptctl monitor) --------------------------------------------- */
@@ -168,7 +163,8 @@ static int ev_collect(void *ctx, void *data, size_t size)
 static void expect_events(struct env *e, const struct pt_event *want, int n, int wait_ms)
 {
 	struct ev_log log = {};
-	struct ring_buffer *rb = ring_buffer__new(e->f.m.events, ev_collect, &log, NULL);
+	struct ring_buffer *rb = ring_buffer__new(PT_FD(&e->f.m, pt_events), ev_collect, &log,
+						  NULL);
 
 	assert_non_null(rb);
 	assert_true(ring_buffer__consume(rb) >= 0);
@@ -194,7 +190,103 @@ static struct pt_event event(struct env *e, int id, __u32 type, const char *hold
 	};
 }
 
-/* --- Triggers ----------------------------------------------------------- */
+/* --- Who may trigger ----------------------------------------------------- */
+
+/*
+ * A packet leaving "wan" for PEER:TRIGGER from saddr:sport, with the flow
+ * conntrack has for it (ct.proto 0: none). Only a packet in the original
+ * direction of a flow a LAN host initiated triggers, for that host.
+ */
+struct initiator_case {
+	const char *name;
+	struct fix_ct ct;
+	const char *saddr;
+	__u16 sport;
+	const char *holder; /* NULL: refused */
+};
+
+#define TCP_CT(...) { .proto = IPPROTO_TCP, __VA_ARGS__ }
+#define UDP_CT(...) { .proto = IPPROTO_UDP, __VA_ARGS__ }
+
+static const struct initiator_case initiators[] = {
+	{ "lan_host_masqueraded",
+	  TCP_CT(.src = HOST_A, .sport = HOST_PORT, .dst = PEER, .dport = TRIGGER,
+		 .rsrc = PEER, .rsport = TRIGGER, .rdst = WAN, .rdport = 40001),
+	  WAN, 40001, HOST_A },
+	{ "lan_host_routed", TCP_CT(.src = HOST_A, .sport = HOST_PORT, .dst = PEER, .dport = TRIGGER),
+	  HOST_A, HOST_PORT, HOST_A },
+	{ "refused_reply_of_router_service",
+	  UDP_CT(.src = PEER, .sport = TRIGGER, .dst = WAN, .dport = 51820), WAN, 51820, NULL },
+	{ "refused_reply_of_port_forward",
+	  TCP_CT(.src = PEER, .sport = TRIGGER, .dst = WAN, .dport = 8080,
+		 .rsrc = HOST_B, .rsport = 80, .rdst = PEER, .rdport = TRIGGER),
+	  WAN, 8080, NULL },
+	{ "refused_reply_of_forwarded_flow",
+	  TCP_CT(.src = PEER, .sport = TRIGGER, .dst = WAN, .dport = 5000,
+		 .rsrc = HOST_A, .rsport = 5000, .rdst = PEER, .rdport = TRIGGER,
+		 .mark = PT_MARK_DEFAULT),
+	  WAN, 5000, NULL },
+	{ "refused_router_originated", TCP_CT(.src = WAN, .sport = 40002, .dst = PEER, .dport = TRIGGER),
+	  WAN, 40002, NULL },
+	{ "refused_router_lan_address",
+	  TCP_CT(.src = FIX_LAN_ADDR, .sport = 40003, .dst = PEER, .dport = TRIGGER,
+		 .rsrc = PEER, .rsport = TRIGGER, .rdst = WAN, .rdport = 40003),
+	  WAN, 40003, NULL },
+	{ "refused_host_behind_wan",
+	  TCP_CT(.src = "198.51.100.77", .sport = 40004, .dst = PEER, .dport = TRIGGER,
+		 .rsrc = PEER, .rsport = TRIGGER, .rdst = WAN, .rdport = 40004),
+	  WAN, 40004, NULL },
+	{ "refused_without_conntrack", {}, HOST_A, HOST_PORT, NULL },
+};
+
+static void test_initiator(void **state)
+{
+	struct env *e = *state;
+	const struct initiator_case *c = e->param;
+	struct pkt_spec s = { .proto = c->ct.proto ? c->ct.proto : IPPROTO_TCP,
+			      .saddr = c->saddr, .sport = c->sport, .daddr = PEER,
+			      .dport = TRIGGER, .payload_len = 20 };
+	struct pt_rule_stats rs;
+	struct pt_stats st;
+
+	if (c->ct.proto)
+		assert_int_equal(fix_ct_add(&c->ct), 0);
+	/* Refused ones must not even conflict with a holder. */
+	if (!c->holder)
+		assert_int_equal(fix_activate(&e->f, e->game, pkt_addr(HOST_B)), 0);
+	send_unchanged(e, &s);
+	st = stats(e);
+	rs = rule_stats(e, e->game);
+	assert_int_equal(active(e, e->game).holder, pkt_addr(c->holder ? c->holder : HOST_B));
+	assert_int_equal(st.tc_trigger, !!c->holder);
+	assert_int_equal(st.tc_refused, !c->holder);
+	assert_int_equal(rs.triggers, !!c->holder);
+	assert_int_equal(rs.activations, !!c->holder);
+	assert_int_equal(rs.conflicts, 0);
+}
+
+/* A reply on a flow the datapath itself forwarded never triggers, whatever its port. */
+static void test_forwarded_flow_never_triggers(void **state)
+{
+	struct env *e = *state;
+	struct pkt_spec in = { .proto = IPPROTO_UDP, .saddr = PEER, .daddr = WAN,
+			       .sport = 7000, .dport = 5000, .payload_len = 16 };
+	struct pkt_spec reply = { .proto = IPPROTO_UDP, .saddr = WAN, .daddr = PEER,
+				  .sport = 5000, .dport = 7000, .payload_len = 16 };
+	__u8 frame[PKT_MAX];
+	struct run_result r;
+
+	assert_int_equal(fix_run_xdp(&e->f, frame, pkt_build(frame, &in), &r), 0);
+	assert_int_equal(stats(e).xdp_new_flows, 1);
+	/* The holder's reply as the kernel translated it, to the idle rule's trigger port. */
+	send_unchanged(e, &reply);
+	assert_not_active(e, e->idle);
+	assert_int_equal(rule_stats(e, e->idle).triggers, 0);
+	assert_int_equal(stats(e).tc_refused, 1);
+	assert_int_equal(rule_stats(e, e->game).pkts_out, 1);
+}
+
+/* --- Claims -------------------------------------------------------------- */
 
 static void test_trigger_claims(void **state)
 {
@@ -218,7 +310,7 @@ static void test_trigger_claims(void **state)
 	st = stats(e);
 	assert_int_equal(st.tc_seen, 1);
 	assert_int_equal(st.tc_trigger, 1);
-	assert_int_equal(st.tc_no_host + st.tc_snat + st.tc_parse_fail, 0);
+	assert_int_equal(st.tc_refused + st.tc_replies + st.tc_parse_fail, 0);
 	assert_not_active(e, e->idle);
 	expect_events(e, (struct pt_event[]){ event(e, e->game, PT_EV_ACTIVATED, HOST_A, NULL) },
 		      1, 0);
@@ -232,77 +324,20 @@ static void test_not_triggers(void **state)
 		int proto;
 		__u16 sport, dport;
 	} misses[] = {
-		{ IPPROTO_TCP, 33333, TRIGGER + 1 },
-		{ IPPROTO_UDP, 33333, TRIGGER - 1 },
+		{ IPPROTO_TCP, HOST_PORT, TRIGGER + 1 },
+		{ IPPROTO_UDP, HOST_PORT, TRIGGER - 1 },
 		{ IPPROTO_TCP, TRIGGER, 80 },
-		{ IPPROTO_TCP, 33333, 7000 }, /* idle triggers on udp only */
-		{ IPPROTO_UDP, 33333, 7001 },
+		{ IPPROTO_TCP, HOST_PORT, 7000 }, /* idle triggers on udp only */
+		{ IPPROTO_UDP, HOST_PORT, 7001 },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(misses); i++) {
-		struct pkt_spec s = { .proto = misses[i].proto, .saddr = HOST_A, .daddr = PEER,
-				      .sport = misses[i].sport, .dport = misses[i].dport };
-
-		send_unchanged(e, &s);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(misses); i++)
+		trigger_proto(e, misses[i].proto, HOST_A, misses[i].dport);
 	assert_not_active(e, e->game);
 	assert_not_active(e, e->idle);
-	assert_int_equal(stats(e).tc_trigger, 0);
+	assert_int_equal(stats(e).tc_trigger + stats(e).tc_refused, 0);
 	assert_int_equal(rule_stats(e, e->game).triggers, 0);
 	assert_int_equal(rule_stats(e, e->idle).triggers, 0);
-}
-
-/*
- * A masqueraded TCP connection: host:sport -> PEER:TRIGGER, seen by the
- * WAN as WAN:sport -> PEER:TRIGGER.
- */
-static void ct_insert(const char *host, __u16 sport)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd),
-		 "conntrack -I -p tcp -s %s -d %s --sport %u --dport %u -r %s -q %s "
-		 "--reply-port-src %u --reply-port-dst %u --state ESTABLISHED -t 120 "
-		 "-u SEEN_REPLY >/dev/null 2>&1",
-		 host, PEER, sport, TRIGGER, PEER, WAN, TRIGGER, sport);
-	assert_int_equal(system(cmd), 0);
-}
-
-/* Traffic of the router itself (source WAN, no conntrack entry) triggers nothing. */
-static void test_router_own_traffic(void **state)
-{
-	struct env *e = *state;
-	struct pt_stats st;
-
-	trigger(e, WAN);
-	assert_not_active(e, e->game);
-	st = stats(e);
-	assert_int_equal(st.tc_no_host, 1);
-	assert_int_equal(st.tc_trigger, 0);
-	expect_events(e, NULL, 0, 0);
-}
-
-/* Masqueraded: the host is the original source of the conntrack entry. */
-static void test_masqueraded_trigger(void **state)
-{
-	struct env *e = *state;
-
-	ct_insert(HOST_A, 33333);
-	trigger(e, WAN);
-	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
-	assert_int_equal(stats(e).tc_trigger, 1);
-	assert_int_equal(stats(e).tc_no_host, 0);
-}
-
-/* A connection the router made itself: conntrack says so, nothing is claimed. */
-static void test_router_connection_in_conntrack(void **state)
-{
-	struct env *e = *state;
-
-	ct_insert(WAN, 33333);
-	trigger(e, WAN);
-	assert_not_active(e, e->game);
-	assert_int_equal(stats(e).tc_no_host, 1);
 }
 
 /* Trigger ranges may overlap: one packet activates every rule it matches. */
@@ -445,18 +480,18 @@ static void test_allow_list(void **state)
 	struct env *e = *state;
 	struct pt_rule r;
 
+	assert_int_equal(fix_sh("ip route add 10.0.0.0/24 dev lan"), 0);
 	assert_int_equal(fix_rule_get(&e->f, e->game, &r), 0);
 	r.n_allow = 2;
 	r.allow[0] = (struct pt_prefix){ pkt_addr("192.168.1.0"), htonl(0xffffff00) };
 	r.allow[1] = (struct pt_prefix){ pkt_addr("10.0.0.7"), htonl(0xffffffff) };
 	assert_int_equal(fix_rule_put(&e->f, e->game, &r), 0);
 
-	trigger(e, "192.168.2.10");
 	trigger(e, "10.0.0.8");
 	assert_not_active(e, e->game);
 	trigger(e, "10.0.0.7");
 	assert_int_equal(active(e, e->game).holder, pkt_addr("10.0.0.7"));
-	trigger(e, "192.168.2.10");
+	trigger(e, "10.0.0.9");
 	trigger(e, HOST_A); /* allowed, but the rule is held */
 	assert_int_equal(active(e, e->game).holder, pkt_addr("10.0.0.7"));
 	assert_int_equal(rule_stats(e, e->game).conflicts, 1);
@@ -502,218 +537,261 @@ static void test_expiry_event(void **state)
 		      2, 3000);
 }
 
-/* --- Reply SNAT --------------------------------------------------------- */
+/* --- Time ---------------------------------------------------------------- */
 
-
-/* Sends s, which must leave with the WAN address as source; returns its IP length. */
-static __u16 run_snat(struct env *e, const struct pkt_spec *s, size_t pad, enum pkt_zero zero)
-{
-	struct pkt_spec want_s = *s;
-	__u8 in[PKT_MAX], want[PKT_MAX];
-	struct run_result r;
-	size_t len;
-
-	/* As if the holder had the WAN address: checksums from scratch. */
-	want_s.saddr = WAN;
-	len = pkt_build_pair(in, s, want, &want_s, pad, zero);
-	run_out(e, in, len, &r);
-	assert_int_equal(pkt_saddr(r.out), pkt_addr(WAN));
-	assert_true(pkt_csums_ok(r.out, r.out_len));
-	if (s->udp_no_csum)
-		assert_int_equal(pkt_l4_check(r.out), 0);
-	/* Nothing but the address and the two checksums changed. */
-	assert_memory_equal(r.out, want, len);
-	return (in[ETH_LEN + 2] << 8) | in[ETH_LEN + 3];
-}
-
-static void test_snat(void **state)
+/* A last activity stamped on another CPU may read a little ahead of now: not expiry. */
+static void test_stamp_ahead_of_now(void **state)
 {
 	struct env *e = *state;
-	const struct rewrite_case *c = e->param;
-	struct pkt_spec s = c->spec;
-	struct pt_rule_stats rs;
-	struct pt_stats st;
-	__u16 ip_len;
+	struct pt_active a = active(e, e->game);
 
-	s.saddr = HOST_A;
-	s.daddr = PEER;
-	s.sport = c->spec.dport; /* the reply leaves from the open port */
-	s.dport = 40000;
-	ip_len = run_snat(e, &s, c->pad, c->zero_sum);
-	rs = rule_stats(e, e->game);
-	assert_int_equal(rs.pkts_out, 1);
-	assert_int_equal(rs.bytes_out, ip_len);
-	assert_int_equal(rs.pkts_in, 0);
-	st = stats(e);
-	assert_int_equal(st.tc_snat, 1);
-	assert_int_equal(st.tc_trigger + st.tc_parse_fail, 0);
-}
-
-enum rule_state { ST_HELD, ST_DELETED, ST_STALE_GEN };
-
-struct keep_case {
-	const char *name;
-	int proto;
-	const char *saddr;
-	__u16 sport;
-	enum rule_state rule;
-};
-
-static const struct keep_case keeps[] = {
-	{ "keep_non_holder", IPPROTO_TCP, HOST_B, 5000, ST_HELD },
-	{ "keep_holder_closed_port", IPPROTO_TCP, HOST_A, 5002, ST_HELD },
-	{ "keep_holder_udp_from_tcp_only_port", IPPROTO_UDP, HOST_A, 5001, ST_HELD },
-	{ "keep_holder_tcp_from_udp_only_port", IPPROTO_TCP, HOST_A, 5010, ST_HELD },
-	{ "keep_holder_port_of_unheld_rule", IPPROTO_TCP, HOST_A, 6000, ST_HELD },
-	{ "keep_rule_deleted", IPPROTO_TCP, HOST_A, 5000, ST_DELETED },
-	{ "keep_holder_of_old_definition", IPPROTO_TCP, HOST_A, 5000, ST_STALE_GEN },
-};
-
-static void test_keep(void **state)
-{
-	struct env *e = *state;
-	const struct keep_case *c = e->param;
-	struct pkt_spec s = reply(c->proto, c->saddr, c->sport);
-
-	if (c->rule == ST_DELETED)
-		assert_int_equal(pt_store_del(&e->f.m, e->f.rules, e->game), 0);
-	if (c->rule == ST_STALE_GEN)
-		assert_int_equal(fix_make_stale(&e->f, e->game), 0);
-	send_unchanged(e, &s);
-	assert_int_equal(stats(e).tc_snat, 0);
-	assert_int_equal(rule_stats(e, e->game).pkts_out, 0);
-	assert_int_equal(rule_stats(e, e->idle).pkts_out, 0);
-}
-
-/* The holder's replies are activity: they keep the rule open. */
-static void test_reply_refreshes(void **state)
-{
-	struct env *e = *state;
-	struct pkt_spec s = reply(IPPROTO_TCP, HOST_A, 5000);
-	__u64 t0;
-
-	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT - 10), 0);
-	t0 = fix_now_ns();
-	run_snat(e, &s, 0, PKT_ZERO_NONE);
-	assert_true(active(e, e->game).last_ns >= t0);
-	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT - 10), 0);
+	a.last_ns = fix_now_ns() + 50000;
+	assert_int_equal(fix_set_active(&e->f, e->game, &a), 0);
 	trigger(e, HOST_B);
 	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
+	assert_int_equal(rule_stats(e, e->game).conflicts, 1);
 }
 
 /*
- * After expiry the reply still leaves with the WAN address (a LAN address
- * must not leak), but it neither counts nor reopens the rule.
+ * Packets within the refresh granularity are activity too: a 1 s rule whose
+ * last packet came 0.995 s ago (stamped 10 ms before it) is still held.
  */
-static void test_reply_after_expiry(void **state)
+static void test_never_expires_early(void **state)
 {
 	struct env *e = *state;
-	struct pkt_spec s = reply(IPPROTO_UDP, HOST_A, 5000);
-	struct pt_active before;
+	int id = fix_add_rule(&e->f, "one", "tcp:8000", "tcp:8001", 1);
+	struct pt_active a;
 
-	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT + 1), 0);
-	before = active(e, e->game);
-	run_snat(e, &s, 0, PKT_ZERO_NONE);
-	assert_int_equal(active(e, e->game).last_ns, before.last_ns);
-	assert_int_equal(rule_stats(e, e->game).pkts_out, 0);
-	assert_int_equal(stats(e).tc_snat, 1);
+	assert_true(id >= 0);
+	trigger_proto(e, IPPROTO_TCP, HOST_A, 8000);
+	a = active(e, id);
+	a.last_ns = fix_now_ns() - 10000000;
+	assert_int_equal(fix_set_active(&e->f, id, &a), 0);
+	trigger_proto(e, IPPROTO_TCP, HOST_A, 8000); /* not stamped: 10 ms < 1/64 s */
+	a = active(e, id);
+	a.last_ns -= 995000000;
+	assert_int_equal(fix_set_active(&e->f, id, &a), 0);
+	trigger_proto(e, IPPROTO_TCP, HOST_B, 8000);
+	assert_int_equal(active(e, id).holder, pkt_addr(HOST_A));
+	/* A second later than that, it is gone. */
+	assert_int_equal(fix_age(&e->f, id, 1), 0);
+	trigger_proto(e, IPPROTO_TCP, HOST_B, 8000);
+	assert_int_equal(active(e, id).holder, pkt_addr(HOST_B));
 }
 
-/* A reply to a trigger port is rewritten and, from the holder, refreshes the rule. */
-static void test_reply_to_trigger_port(void **state)
+/* --- Concurrency ---------------------------------------------------------- */
+
+struct racer {
+	int fd, ifindex, cpu, rounds, repeat;
+	__u8 frame[PKT_MAX];
+	size_t len;
+	pthread_barrier_t *step;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	struct __sk_buff ctx = { .ifindex = r->ifindex };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(r->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	for (int i = 0; i < r->rounds; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = r->frame, .data_size_in = r->len,
+			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = r->repeat);
+
+		pthread_barrier_wait(r->step); /* go */
+		bpf_prog_test_run_opts(r->fd, &o);
+		pthread_barrier_wait(r->step); /* done */
+		pthread_barrier_wait(r->step); /* rule released */
+	}
+	return NULL;
+}
+
+/*
+ * Two CPUs trigger an idle rule at the same moment, round after round: one
+ * host takes it each round, every trigger of the other is a conflict, and
+ * no count is lost to the race.
+ */
+static void test_concurrent_triggers(void **state)
 {
 	struct env *e = *state;
-	struct pkt_spec s = reply(IPPROTO_TCP, HOST_A, 5000);
+	const char *hosts[2] = { HOST_A, HOST_B };
+	const int rounds = 3000, repeat = 4;
+	pthread_barrier_t step;
 	struct pt_rule_stats rs;
+	struct racer r[2];
+	pthread_t t[2];
 
-	s.dport = TRIGGER;
-	run_snat(e, &s, 0, PKT_ZERO_NONE);
-	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
+	pthread_barrier_init(&step, NULL, 3);
+	for (int i = 0; i < 2; i++) {
+		struct pkt_spec s = { .proto = IPPROTO_TCP, .saddr = hosts[i], .daddr = PEER,
+				      .sport = HOST_PORT, .dport = TRIGGER, .payload_len = 20 };
+		struct fix_ct ct = { .proto = IPPROTO_TCP, .src = hosts[i], .dst = PEER,
+				     .sport = HOST_PORT, .dport = TRIGGER };
+
+		assert_int_equal(fix_ct_add(&ct), 0);
+		r[i] = (struct racer){ .fd = bpf_program__fd(e->f.skel->progs.pt_tc_out),
+				       .ifindex = e->f.wan, .cpu = i % libbpf_num_possible_cpus(),
+				       .rounds = rounds, .repeat = repeat, .step = &step };
+		r[i].len = pkt_build(r[i].frame, &s);
+		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	}
+	for (int i = 0; i < rounds; i++) {
+		pthread_barrier_wait(&step);
+		pthread_barrier_wait(&step);
+		assert_int_equal(pt_store_release(&e->f.m, e->f.rules, e->game), 0);
+		pthread_barrier_wait(&step);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&step);
 	rs = rule_stats(e, e->game);
-	assert_int_equal(rs.pkts_out, 1);
-	assert_int_equal(rs.triggers, 1);
-	assert_int_equal(rs.conflicts + rs.activations, 0);
-	assert_int_equal(stats(e).tc_trigger, 1);
+	assert_int_equal(rs.triggers, 2 * rounds * repeat);
+	assert_int_equal(rs.activations, rounds);
+	assert_int_equal(rs.conflicts, rounds * repeat);
 }
 
-/* An inbound packet from PEER:40000 to the WAN address's port, forwarded by XDP to HOST_A. */
+/* --- Packets of triggered flows ------------------------------------------ */
+
+/* W's packet PEER:40000 -> WAN:port, forwarded by XDP to the holder: a triggered flow. */
 static void forward_inbound(struct env *e, __u16 port)
 {
 	struct pkt_spec s = { .proto = IPPROTO_TCP, .saddr = PEER, .daddr = WAN,
 			      .sport = 40000, .dport = port, .payload_len = 16 };
 	__u8 in[PKT_MAX];
 	struct run_result r;
-	size_t len = pkt_build(in, &s);
 
-	assert_int_equal(fix_run_xdp(&e->f, in, len, &r), 0);
-	assert_int_equal(pkt_daddr(r.out), pkt_addr(HOST_A));
+	assert_int_equal(fix_run_xdp(&e->f, in, pkt_build(in, &s), &r), 0);
+	assert_int_equal(r.retval, XDP_PASS);
 }
 
-/*
- * The rule moved to HOST_B: replies on the flow forwarded to HOST_A still
- * leave with the WAN address (no LAN address on the WAN), without counting
- * as the rule's activity; HOST_A's other traffic from the port is not ours.
- */
-static void test_forwarded_flow_after_takeover(void **state)
+/* The holder's packet on it, as it leaves "wan" after the kernel's reverse NAT. */
+static struct pkt_spec holder_reply(const char *wan_addr)
+{
+	return (struct pkt_spec){ .proto = IPPROTO_TCP, .saddr = wan_addr, .daddr = PEER,
+				  .sport = 5000, .dport = 40000, .payload_len = 32 };
+}
+
+static bool flow_exists(void)
+{
+	struct fix_ct_entry ct;
+
+	return !fix_ct_get(IPPROTO_TCP, PEER, 40000, WAN, 5000, &ct);
+}
+
+/* The holder's packets on a triggered flow are activity, and counted. */
+static void test_holder_reply_is_activity(void **state)
 {
 	struct env *e = *state;
-	struct pkt_spec s = reply(IPPROTO_TCP, HOST_A, 5000);
+	struct pkt_spec s = holder_reply(WAN);
+	struct pt_rule_stats rs;
+	__u64 t0;
+
+	forward_inbound(e, 5000);
+	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT - 10), 0);
+	t0 = fix_now_ns();
+	send_unchanged(e, &s);
+	assert_true(active(e, e->game).last_ns >= t0);
+	rs = rule_stats(e, e->game);
+	assert_int_equal(rs.pkts_out, 1);
+	assert_int_equal(rs.bytes_out, 20 + 20 + 32);
+	assert_int_equal(stats(e).tc_replies, 1);
+	assert_true(flow_exists());
+	/* 50 + 50 s idle in all, never 60 in a row: held. */
+	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT - 10), 0);
+	trigger(e, HOST_B);
+	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
+}
+
+/* The rule moved on to HOST_B: HOST_A's flow ends on its next packet, uncounted. */
+static void test_former_holder_flow_ends(void **state)
+{
+	struct env *e = *state;
+	struct pkt_spec s = holder_reply(WAN);
 	struct pt_active b;
 
 	forward_inbound(e, 5000);
+	assert_true(flow_exists());
 	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT + 1), 0);
 	trigger(e, HOST_B);
 	b = active(e, e->game);
-	assert_int_equal(b.holder, pkt_addr(HOST_B));
-	assert_int_equal(fix_age(&e->f, e->game, 5), 0);
-	b = active(e, e->game);
-	run_snat(e, &s, 0, PKT_ZERO_NONE);
+	send_unchanged(e, &s);
+	assert_false(flow_exists());
 	assert_int_equal(active(e, e->game).last_ns, b.last_ns);
 	assert_int_equal(rule_stats(e, e->game).pkts_out, 0);
-	s.dport = 40001;
-	send_unchanged(e, &s);
-	assert_int_equal(stats(e).tc_snat, 1);
+	assert_int_equal(stats(e).tc_replies, 0);
 }
 
-/* Deleting the rule does not turn the flow's replies into leaks either. */
-static void test_forwarded_flow_after_delete(void **state)
+/*
+ * A DHCP renewal took the WAN address the flow came in on: the holder's
+ * packet would leave with an address the router no longer has. Dropped,
+ * counted, and the flow ends.
+ */
+static void test_former_wan_address_dropped(void **state)
 {
 	struct env *e = *state;
-	struct pkt_spec s = reply(IPPROTO_TCP, HOST_A, 5000);
+	struct pkt_spec s = holder_reply(WAN);
 
 	forward_inbound(e, 5000);
-	assert_int_equal(pt_store_del(&e->f.m, e->f.rules, e->game), 0);
-	run_snat(e, &s, 0, PKT_ZERO_NONE);
-	assert_int_equal(stats(e).tc_snat, 1);
+	assert_int_equal(fix_sh("sysctl -qw net.ipv4.conf.wan.promote_secondaries=1 && "
+				"ip addr add 198.51.100.2/24 dev wan && ip addr del " WAN "/24 dev wan"),
+			 0);
+	send_verdict(e, &s, TC_ACT_SHOT);
+	assert_int_equal(stats(e).tc_stale, 1);
+	assert_false(flow_exists());
+	assert_int_equal(rule_stats(e, e->game).pkts_out, 0);
+}
+
+/* A LAN host's own connection from an open port is not a triggered flow. */
+static void test_own_connection_from_open_port(void **state)
+{
+	struct env *e = *state;
+	struct fix_ct ct = { .proto = IPPROTO_TCP, .src = HOST_B, .sport = 5000, .dst = PEER,
+			     .dport = 80, .rsrc = PEER, .rsport = 80, .rdst = WAN, .rdport = 5000 };
+	struct pkt_spec s = { .proto = IPPROTO_TCP, .saddr = WAN, .daddr = PEER, .sport = 5000,
+			      .dport = 80, .payload_len = 10 };
+	struct fix_ct_entry got;
+
+	assert_int_equal(fix_ct_add(&ct), 0);
+	send_unchanged(e, &s);
+	assert_int_equal(rule_stats(e, e->game).pkts_out, 0);
+	assert_int_equal(stats(e).tc_replies + stats(e).tc_stale, 0);
+	assert_int_equal(fix_ct_get(IPPROTO_TCP, HOST_B, 5000, PEER, 80, &got), 0);
 }
 
 /* --- Malformed and foreign frames ---------------------------------------- */
 
-/* Built on a reply of the holder to a trigger port: SNAT and trigger both would show. */
+/* Built on the holder's packet on a triggered flow, to a trigger port: both paths would show. */
 static void test_malformed(void **state)
 {
 	struct env *e = *state;
 	const struct malformed *c = e->param;
-	struct pkt_spec base = reply(c->proto, HOST_A, 5000);
-	struct pt_active before = active(e, e->game);
+	struct pkt_spec base = holder_reply(WAN);
+	struct pt_active before;
 	struct pt_rule_stats rs;
 	struct run_result r;
 	__u8 in[PKT_MAX];
 	struct pt_stats st;
 	size_t len;
 
+	forward_inbound(e, 5000);
+	before = active(e, e->game);
 	base.dport = TRIGGER;
 	len = malformed_build(in, c, &base);
 	/* The test run refuses IPv4 frames too short for an IP header: they never reach it. */
-	if (len < ETH_LEN + 20 && fix_run(tc_out_fd(e), in, len, &r)) {
+	if (len < ETH_LEN + 20 && fix_run_tc(&e->f, in, len, &r)) {
 		assert_int_equal(stats(e).tc_seen, 0);
 		return;
 	}
-	run_out(e, in, len, &r);
+	assert_int_equal(fix_run_tc(&e->f, in, len, &r), 0);
+	assert_int_equal(r.retval, TC_ACT_OK);
+	assert_int_equal(r.out_len, len);
 	assert_memory_equal(r.out, in, len);
 	st = stats(e);
 	assert_int_equal(st.tc_parse_fail, c->bad);
-	assert_int_equal(st.tc_snat + st.tc_trigger + st.tc_no_host, 0);
+	assert_int_equal(st.tc_replies + st.tc_trigger + st.tc_refused + st.tc_stale, 0);
 	rs = rule_stats(e, e->game);
 	assert_int_equal(rs.pkts_out + rs.triggers, 0);
 	assert_int_equal(active(e, e->game).last_ns, before.last_ns);
@@ -723,64 +801,31 @@ static void test_malformed(void **state)
 static void test_runt_frames(void **state)
 {
 	struct env *e = *state;
-	struct pkt_spec s = reply(IPPROTO_TCP, HOST_A, 5000);
+	struct pkt_spec s = holder_reply(WAN);
 	struct run_result r;
 	__u8 in[PKT_MAX];
 	__u64 ran = 0;
 
 	pkt_build(in, &s);
 	for (__u32 len = 1; len < ETH_LEN; len++) {
-		if (fix_run(tc_out_fd(e), in, len, &r))
+		if (fix_run_tc(&e->f, in, len, &r))
 			continue;
 		ran++;
 		assert_int_equal(r.out_len, len);
 		assert_memory_equal(r.out, in, len);
 	}
 	assert_int_equal(stats(e).tc_seen, ran);
-	assert_int_equal(stats(e).tc_snat, 0);
-}
-
-/* --- pt_tc_in ----------------------------------------------------------- */
-
-/*
- * Without XDP metadata pt_tc_in changes nothing, the mark included. A
- * SCHED_CLS test run cannot carry metadata (data_meta == data), so the
- * marking itself is left to the end-to-end tests.
- */
-static void test_tc_in_without_meta(void **state)
-{
-	struct env *e = *state;
-	struct pkt_spec s = { .proto = IPPROTO_TCP, .saddr = PEER, .daddr = HOST_A,
-			      .sport = 40000, .dport = 5000, .payload_len = 32 };
-	const __u32 marks[] = { 0, 0x1234 };
-	__u8 in[PKT_MAX], out[PKT_MAX];
-	size_t len = pkt_build(in, &s);
-
-	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
-		struct __sk_buff ctx_in = { .mark = marks[i] }, ctx_out = {};
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len,
-			    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &ctx_in,
-			    .ctx_size_in = sizeof(ctx_in), .ctx_out = &ctx_out,
-			    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
-
-		assert_int_equal(bpf_prog_test_run_opts(
-					 bpf_program__fd(e->f.skel->progs.pt_tc_in), &o), 0);
-		assert_int_equal(o.retval, TC_ACT_OK);
-		assert_int_equal(o.data_size_out, len);
-		assert_memory_equal(out, in, len);
-		assert_int_equal(ctx_out.mark, marks[i]);
-	}
+	assert_int_equal(stats(e).tc_replies, 0);
 }
 
 int main(void)
 {
 	struct suite s = {};
 
+	SUITE_CASES(&s, test_initiator, setup, teardown, initiators, ARRAY_SIZE(initiators));
+	SUITE_TEST(&s, test_forwarded_flow_never_triggers, setup_held, teardown);
 	SUITE_TEST(&s, test_trigger_claims, setup, teardown);
 	SUITE_TEST(&s, test_not_triggers, setup, teardown);
-	SUITE_TEST(&s, test_router_own_traffic, setup, teardown);
-	SUITE_TEST(&s, test_masqueraded_trigger, setup, teardown);
-	SUITE_TEST(&s, test_router_connection_in_conntrack, setup, teardown);
 	SUITE_TEST(&s, test_overlapping_triggers, setup, teardown);
 	SUITE_TEST(&s, test_conflict_keeps_holder, setup, teardown);
 	SUITE_TEST(&s, test_takeover_after_expiry, setup, teardown);
@@ -791,15 +836,14 @@ int main(void)
 	SUITE_TEST(&s, test_disabled_rule_not_triggered, setup, teardown);
 	SUITE_TEST(&s, test_shared_trigger_after_delete, setup, teardown);
 	SUITE_TEST(&s, test_expiry_event, setup, teardown);
-	SUITE_CASES(&s, test_snat, setup_held, teardown, rewrite_cases, n_rewrite_cases);
-	SUITE_CASES(&s, test_keep, setup_held, teardown, keeps, ARRAY_SIZE(keeps));
-	SUITE_TEST(&s, test_reply_refreshes, setup_held, teardown);
-	SUITE_TEST(&s, test_reply_after_expiry, setup_held, teardown);
-	SUITE_TEST(&s, test_reply_to_trigger_port, setup_held, teardown);
-	SUITE_TEST(&s, test_forwarded_flow_after_takeover, setup_held, teardown);
-	SUITE_TEST(&s, test_forwarded_flow_after_delete, setup_held, teardown);
+	SUITE_TEST(&s, test_stamp_ahead_of_now, setup_held, teardown);
+	SUITE_TEST(&s, test_never_expires_early, setup, teardown);
+	SUITE_TEST(&s, test_concurrent_triggers, setup, teardown);
+	SUITE_TEST(&s, test_holder_reply_is_activity, setup_held, teardown);
+	SUITE_TEST(&s, test_former_holder_flow_ends, setup_held, teardown);
+	SUITE_TEST(&s, test_former_wan_address_dropped, setup_held, teardown);
+	SUITE_TEST(&s, test_own_connection_from_open_port, setup_held, teardown);
 	SUITE_CASES(&s, test_malformed, setup_held, teardown, malformed_cases, n_malformed);
 	SUITE_TEST(&s, test_runt_frames, setup_held, teardown);
-	SUITE_TEST(&s, test_tc_in_without_meta, setup, teardown);
 	return suite_run(&s, "tc");
 }

@@ -4,8 +4,6 @@
  * del-rule, a changed rule in apply): closes a rule's active trigger and
  * reports it in the same event stream as the datapath's events.
  */
-#include "common.h"
-#include "state.h"
 
 SEC("syscall")
 int pt_release(struct pt_release_args *args)
@@ -23,5 +21,3 @@ int pt_release(struct pt_release_args *args)
 	bpf_map_delete_elem(&pt_active, &rid);
 	return 0;
 }
-
-char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Triggered flows belong to the kernel. For a new inbound flow XDP creates
+ * a conntrack entry with the DNAT to the holder; from then on the kernel
+ * translates both directions, ICMP errors included, and times the flow out,
+ * exactly as for an `nft dnat` rule. The entry carries ptctl's mark: the
+ * operator's firewall admits the flow by it, and the datapath tells its own
+ * flows from the router's other connections by it.
+ */
+#ifndef PT_CONNTRACK_H
+#define PT_CONNTRACK_H
+
+#include "parse.h"
+
+/* The size the conntrack kfuncs accept on every kernel since 6.0. */
+#define PT_CT_OPTS_SZ 12
+/* A new entry's timeout until the kernel's state machine sees its first packet. */
+#define PT_CT_NEW_TIMEOUT_MS 30000
+
+extern struct nf_conn *bpf_xdp_ct_lookup(struct xdp_md *ctx, struct bpf_sock_tuple *tuple,
+					 __u32 tuple_sz, struct bpf_ct_opts *opts,
+					 __u32 opts_sz) __ksym;
+extern struct nf_conn *bpf_skb_ct_lookup(struct __sk_buff *skb, struct bpf_sock_tuple *tuple,
+					 __u32 tuple_sz, struct bpf_ct_opts *opts,
+					 __u32 opts_sz) __ksym;
+extern struct nf_conn___init *bpf_xdp_ct_alloc(struct xdp_md *ctx, struct bpf_sock_tuple *tuple,
+					       __u32 tuple_sz, struct bpf_ct_opts *opts,
+					       __u32 opts_sz) __ksym;
+extern struct nf_conn *bpf_ct_insert_entry(struct nf_conn___init *ct) __ksym;
+extern void bpf_ct_release(struct nf_conn *ct) __ksym;
+extern void bpf_ct_set_timeout(struct nf_conn___init *ct, __u32 timeout_ms) __ksym;
+extern int bpf_ct_change_timeout(struct nf_conn *ct, __u32 timeout_ms) __ksym;
+extern int bpf_ct_set_nat_info(struct nf_conn___init *ct, union nf_inet_addr *addr, int port,
+			       enum nf_nat_manip_type manip) __ksym;
+
+/* The packet's tuple, or reversed: the tuple a reply to it would carry. */
+static __always_inline void pt_tuple(const struct pt_pkt *p, bool reversed,
+				     struct bpf_sock_tuple *t)
+{
+	__u32 s = reversed, d = !reversed;
+	__be32 addr[2] = { p->ip->saddr, p->ip->daddr };
+
+	t->ipv4.saddr = addr[s];
+	t->ipv4.daddr = addr[d];
+	t->ipv4.sport = p->ports[s];
+	t->ipv4.dport = p->ports[d];
+}
+
+/*
+ * The conntrack entry of tuple t (any direction, opts->dir says which), with
+ * a reference to release; NULL if the kernel tracks no such flow.
+ */
+#define pt_ct_lookup(ctx, t, opts)                                                   \
+	_Generic((ctx), struct xdp_md * : bpf_xdp_ct_lookup, default : bpf_skb_ct_lookup)( \
+		(ctx), (t), sizeof((t)->ipv4), (opts), PT_CT_OPTS_SZ)
+
+static __always_inline struct bpf_ct_opts pt_ct_opts(const struct pt_pkt *p)
+{
+	return (struct bpf_ct_opts){ .netns_id = -1, .l4proto = p->ip->protocol };
+}
+
+/*
+ * The holder of ct if it is a triggered flow found by its inbound (original)
+ * tuple, else 0: a connection of the router, of a LAN host, or of a static
+ * port forward.
+ */
+static __always_inline __be32 pt_ct_holder(const struct nf_conn *ct, __u8 dir,
+					   const struct pt_config *cfg)
+{
+	if (dir != IP_CT_DIR_ORIGINAL || (ct->mark & cfg->mark_mask) != cfg->mark ||
+	    !(ct->status & IPS_DST_NAT))
+		return 0;
+	return ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3.ip;
+}
+
+/*
+ * Hands a triggered flow back to the kernel as if no rule had ever opened
+ * it: the entry expires now, the kernel tracks the flow's next packet
+ * afresh and handles it as any packet to a closed port.
+ */
+static __always_inline void pt_ct_end(struct nf_conn *ct)
+{
+	bpf_ct_change_timeout(ct, 0);
+}
+
+/* A conntrack entry for the new inbound flow t: DNAT to host, ptctl's mark. */
+static __always_inline bool pt_ct_create(struct xdp_md *ctx, struct bpf_sock_tuple *t,
+					 struct bpf_ct_opts *opts, __be32 host,
+					 const struct pt_config *cfg)
+{
+	union nf_inet_addr to = { .ip = host };
+	struct nf_conn___init *init;
+	struct nf_conn *ct;
+
+	bool nat;
+
+	init = bpf_xdp_ct_alloc(ctx, t, sizeof(t->ipv4), opts, PT_CT_OPTS_SZ);
+	if (!init)
+		return false;
+	/* Port 0: the ports stay as they are (the kernel's choice only on a clash). */
+	nat = !bpf_ct_set_nat_info(init, &to, 0, NF_NAT_MANIP_DST);
+	/* Without its NAT, inserting it is the only way to free it: expired, not ours. */
+	init->ct.mark = nat ? cfg->mark : 0;
+	bpf_ct_set_timeout(init, nat ? PT_CT_NEW_TIMEOUT_MS : 0);
+	ct = bpf_ct_insert_entry(init);
+	if (ct)
+		bpf_ct_release(ct);
+	return ct && nat;
+}
+
+#endif /* PT_CONNTRACK_H */

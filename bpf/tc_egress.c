@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TC egress on the WAN interface, after the kernel routed, tracked and
+ * translated the packet:
+ *  - a packet to a trigger port activates or refreshes the rules it
+ *    triggers, for the LAN host that sent it, if and only if it travels in
+ *    the original direction of a flow that LAN host initiated (conntrack
+ *    says so): replies of flows the WAN started never trigger;
+ *  - a packet of a triggered flow (the kernel gave it the WAN address
+ *    already) is its holder's activity.
+ */
+
+/* The most header bytes the program reads: Ethernet, IPv4 with options, TCP. */
+#define PT_HDR_MAX (sizeof(struct ethhdr) + 60 + L4_MIN_TCP)
+
+/*
+ * skb->data and ->data_end, loaded at a constant offset from the context:
+ * clang otherwise shares the field address between the two parses, and the
+ * verifier refuses a context access through a modified pointer.
+ */
+#define PT_SKB_LOAD(skb, field)                                             \
+	({                                                                  \
+		void *_v;                                                   \
+		asm volatile("%0 = *(u32 *)(%1 + %2)"                       \
+			     : "=r"(_v)                                     \
+			     : "r"(skb), "i"(offsetof(struct __sk_buff, field))); \
+		_v;                                                         \
+	})
+
+/* Headers in the linear area, where direct packet access can read them. */
+static __always_inline void pt_pull_headers(struct __sk_buff *skb)
+{
+	__u32 len = skb->len;
+	__u32 linear = PT_SKB_LOAD(skb, data_end) - PT_SKB_LOAD(skb, data);
+
+	if (linear < PT_HDR_MAX && len > linear)
+		bpf_skb_pull_data(skb, len < PT_HDR_MAX ? len : PT_HDR_MAX);
+}
+
+static __always_inline enum pt_parse_result pt_parse_skb(struct __sk_buff *skb,
+							 struct pt_pkt *p)
+{
+	void *data = PT_SKB_LOAD(skb, data), *data_end = PT_SKB_LOAD(skb, data_end);
+	__u32 len = skb->len;
+
+	return pt_parse(data, data_end, len, p);
+}
+
+/*
+ * A packet from an open port of rule rid. On a triggered flow it is the
+ * holder's activity; the flow of a former holder (or of a rule since closed)
+ * goes back to the kernel; and one whose WAN address is gone (a DHCP
+ * renewal) ends too, its packet dropped: it would leave with an address the
+ * router no longer has.
+ */
+static __always_inline int pt_outbound(struct __sk_buff *skb, const struct pt_pkt *p, __u32 rid,
+				       const struct pt_rule *r, const struct pt_config *cfg,
+				       struct pt_stats *st)
+{
+	struct bpf_ct_opts opts = pt_ct_opts(p);
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct pt_rule_stats *rs;
+	struct bpf_sock_tuple t;
+	struct pt_active *a;
+	struct nf_conn *ct;
+	__be32 holder;
+	__u64 now;
+
+	pt_tuple(p, true, &t);
+	ct = pt_ct_lookup(skb, &t, &opts);
+	if (!ct)
+		return TC_ACT_OK;
+	holder = pt_ct_holder(ct, opts.dir, cfg);
+	if (!holder) {
+		bpf_ct_release(ct);
+		return TC_ACT_OK;
+	}
+	if (!pt_wan_addr(cfg, kskb->dev, p->ip->saddr)) {
+		pt_ct_end(ct);
+		bpf_ct_release(ct);
+		st->tc_stale++;
+		return TC_ACT_SHOT;
+	}
+	now = pt_now();
+	a = pt_live(rid, r, now);
+	if (!a || a->holder != holder) {
+		pt_ct_end(ct);
+		bpf_ct_release(ct);
+		return TC_ACT_OK;
+	}
+	bpf_ct_release(ct);
+	pt_touch(a, now);
+	rs = pt_rule_stats_get(rid);
+	if (rs) {
+		rs->pkts_out++;
+		rs->bytes_out += p->ip_len;
+	}
+	st->tc_replies++;
+	return TC_ACT_OK;
+}
+
+/*
+ * The LAN host that initiated the flow of a packet leaving the WAN
+ * interface, if the packet travels in that flow's original direction; else
+ * 0. The flow's conntrack entry is found by the tuple a reply would carry
+ * (the packet is already masqueraded): found as the entry's reply tuple, the
+ * packet is original, and the entry's original source is the initiator. It
+ * must be a LAN host (the router's own flows, or a WAN host's, never count).
+ */
+static __always_inline __be32 pt_initiator(struct __sk_buff *skb, const struct pt_pkt *p)
+{
+	struct bpf_ct_opts opts = pt_ct_opts(p);
+	struct bpf_sock_tuple t;
+	struct nf_conn *ct;
+	__be32 host = 0;
+
+	pt_tuple(p, true, &t);
+	ct = pt_ct_lookup(skb, &t, &opts);
+	if (!ct)
+		return 0;
+	if (opts.dir == IP_CT_DIR_REPLY)
+		host = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3.ip;
+	bpf_ct_release(ct);
+	return host && pt_lan_host(skb, host, skb->ifindex) ? host : 0;
+}
+
+static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pkt *p,
+				       struct pt_stats *st)
+{
+	__u32 key = pt_port_key(p->proto_idx, bpf_ntohs(p->ports[1]));
+	struct pt_trig_slot *slot = bpf_map_lookup_elem(&pt_trig_idx, &key);
+	struct pt_rule *r;
+	__be32 host;
+	__u32 i, rid;
+	__u64 now;
+
+	if (!slot || !slot->rule[0])
+		return;
+	host = pt_initiator(skb, p);
+	if (!host) {
+		st->tc_refused++;
+		return;
+	}
+	st->tc_trigger++;
+	now = pt_now();
+	for (i = 0; i < PT_TRIG_SLOTS && slot->rule[i]; i++) {
+		rid = slot->rule[i] - 1;
+		r = pt_rule_get(rid);
+		if (r && (r->flags & PT_RULE_ENABLED) && pt_allowed(r, host))
+			pt_claim(rid, r, host, now);
+	}
+}
+
+SEC("tc")
+int pt_tc_out(struct __sk_buff *skb)
+{
+	struct pt_stats *st = pt_lookup0(&pt_stats);
+	struct pt_config *cfg = pt_lookup0(&pt_config);
+	struct pt_rule *r;
+	struct pt_pkt p;
+	int rid;
+
+	if (!st || !cfg)
+		return TC_ACT_OK;
+	st->tc_seen++;
+	pt_pull_headers(skb);
+	switch (pt_parse_skb(skb, &p)) {
+	case PT_PARSE_OK:
+		break;
+	case PT_PARSE_BAD:
+		st->tc_parse_fail++;
+		return TC_ACT_OK;
+	default:
+		return TC_ACT_OK;
+	}
+	rid = pt_open_owner(p.proto_idx, p.ports[0]);
+	r = rid >= 0 ? pt_rule_get(rid) : NULL;
+	if (r && pt_outbound(skb, &p, rid, r, cfg, st) == TC_ACT_SHOT)
+		return TC_ACT_SHOT;
+	pt_trigger(skb, &p, st);
+	return TC_ACT_OK;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "dev.h"
+#include "iface.h"
+#include "out.h"
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+bool pt_dev_loaded(const char *dev)
+{
+	char dir[PT_DIR_MAX];
+
+	return !pt_pin_dir(dev, dir) && is_dir(dir);
+}
+
+/* The one interface loaded in this namespace into name, when dev was not given. */
+static int only_loaded(char *name)
+{
+	char root[PT_ROOT_MAX], found[256] = "";
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	if (pt_ns_root(root))
+		return -1;
+	d = opendir(root);
+	while (d && (e = readdir(d))) {
+		/* Interface names have no ':' (netns:INODE are other namespaces' roots). */
+		if (e->d_name[0] == '.' || strchr(e->d_name, ':') ||
+		    strlen(e->d_name) >= IF_NAMESIZE || !pt_dev_loaded(e->d_name))
+			continue;
+		if (n++ == 0)
+			strcpy(name, e->d_name);
+		if (strlen(found) + strlen(e->d_name) + 3 < sizeof(found))
+			strcat(strcat(found, n > 1 ? ", " : ""), e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (n == 0)
+		return pt_error("ptctl is not loaded on any interface (run 'ptctl load IFACE')");
+	if (n > 1)
+		return pt_error("ptctl is loaded on several interfaces (%s): choose one with --dev",
+				found);
+	return 0;
+}
+
+/* Why pins cannot be adopted: names the ptctl that made them, as pt_config says. */
+static int incompatible(const struct pt_dev *d, const char *what)
+{
+	char path[PT_PIN_MAX], made_by[40] = "an older ptctl";
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	struct pt_config *old = NULL;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/pt_config", d->dir);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    info.value_size >= offsetof(struct pt_config, wan_addr) &&
+	    (old = calloc(1, info.value_size)) && !bpf_map_lookup_elem(fd, &zero, old) &&
+	    (old->abi >> 16) == (PT_ABI_MAGIC >> 16))
+		snprintf(made_by, sizeof(made_by), "ptctl %.*s (ABI %u)", (int)sizeof(old->made_by),
+			 old->made_by, old->abi & 0xffff);
+	free(old);
+	if (fd >= 0)
+		close(fd);
+	return pt_error("the pins of %s (%s) were made by %s, this is ptctl %s (ABI %u): run "
+			"'ptctl unload --force %s', then load it again",
+			d->name, what, made_by, PT_VERSION, PT_ABI, d->name);
+}
+
+static int adopt_map(const struct pt_dev *d, struct bpf_map *map)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PT_PIN_MAX], what[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", d->dir, bpf_map__name(map));
+	fd = bpf_obj_get(path);
+	if (fd < 0 && errno != ENOENT)
+		return pt_error("cannot open %s: %s", path, strerror(errno));
+	snprintf(what, sizeof(what), "map %s %s", bpf_map__name(map), fd < 0 ? "missing" : "differs");
+	if (fd < 0)
+		return incompatible(d, what);
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (!err && (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		     info.value_size != bpf_map__value_size(map) ||
+		     info.max_entries != bpf_map__max_entries(map) ||
+		     info.map_flags != bpf_map__map_flags(map))) {
+		close(fd);
+		return incompatible(d, what);
+	}
+	if (!err)
+		err = bpf_map__reuse_fd(map, fd);
+	close(fd);
+	return err ? pt_error("cannot use %s: %s", path, strerror(errno)) : 0;
+}
+
+static int adopt_release(struct pt_dev *d)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	char path[PT_PIN_MAX];
+
+	snprintf(path, sizeof(path), "%s/pt_release", d->dir);
+	d->m.release = bpf_obj_get(path);
+	if (d->m.release < 0 || bpf_obj_get_info_by_fd(d->m.release, &info, &len) ||
+	    info.type != BPF_PROG_TYPE_SYSCALL || strcmp(info.name, "pt_release"))
+		return incompatible(d, "pt_release");
+	return 0;
+}
+
+int pt_dev_adopt(struct pt_dev *d)
+{
+	struct bpf_map *map;
+	__u32 zero = 0;
+
+	d->m.skel = ptctl__open();
+	d->m.closing = calloc(1, sizeof(*d->m.closing));
+	if (!d->m.skel || !d->m.closing)
+		return pt_error("cannot open the embedded BPF object: %s", strerror(errno));
+	snprintf(d->m.ifname, sizeof(d->m.ifname), "%s", d->name);
+	bpf_object__for_each_map(map, d->m.skel->obj)
+		if (adopt_map(d, map))
+			return -1;
+	if (adopt_release(d))
+		return -1;
+	if (bpf_map_lookup_elem(PT_FD(&d->m, pt_config), &zero, &d->cfg))
+		return pt_error("cannot read the configuration of %s: %s", d->name, strerror(errno));
+	return d->cfg.abi == PT_ABI_MAGIC ? 0 : incompatible(d, "pt_config");
+}
+
+int pt_dev_open(struct pt_dev *d, const char *dev, unsigned int flags)
+{
+	struct pt_health h;
+	char problem[128];
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->lock = -1;
+	d->m.release = -1;
+	rc = pt_bpffs_check();
+	if (rc > 0)
+		return dev ? pt_error("ptctl is not loaded on %s (run 'ptctl load %s')", dev, dev)
+			   : pt_error("ptctl is not loaded on any interface (run 'ptctl load IFACE')");
+	if (rc < 0 || ((flags & PT_OPEN_LOCK) && pt_lock(false, &d->lock)))
+		return -1;
+	if (dev && pt_ifname_check(dev))
+		return -1;
+	if (dev)
+		snprintf(d->name, sizeof(d->name), "%s", dev);
+	else if (only_loaded(d->name))
+		return -1;
+	if (pt_pin_dir(d->name, d->dir))
+		return -1;
+	if (!is_dir(d->dir))
+		return pt_error("ptctl is not loaded on %s (run 'ptctl load %s')", d->name, d->name);
+	d->ifindex = if_nametoindex(d->name);
+	if (pt_dev_adopt(d))
+		return -1;
+	if (!(flags & PT_OPEN_HEALTHY))
+		return 0;
+	pt_dev_health(d, &h);
+	if (!pt_health_problem(&h, problem, sizeof(problem)))
+		return 0;
+	return pt_error("ptctl on %s is degraded: %s; run 'ptctl load %s' to attach it again, "
+			"or 'ptctl unload %s'", d->name, problem, d->name, d->name);
+}
+
+void pt_dev_close(struct pt_dev *d)
+{
+	if (d->m.closing)
+		free(d->m.closing->ports);
+	free(d->m.closing);
+	ptctl__destroy(d->m.skel);
+	if (d->m.release >= 0)
+		close(d->m.release);
+	pt_unlock(d->lock);
+	d->m.skel = NULL;
+	d->m.closing = NULL;
+	d->m.release = d->lock = -1;
+}
+
+void pt_dev_health(const struct pt_dev *d, struct pt_health *h)
+{
+	bool attached[PT_N_HOOKS];
+
+	memset(h, 0, sizeof(*h));
+	h->gone = !d->ifindex;
+	h->recreated = d->ifindex && (__u32)d->ifindex != d->cfg.ifindex;
+	pt_links_attached(d->dir, d->ifindex, attached);
+	for (int i = 0; i < PT_N_HOOKS; i++)
+		h->detached[i] = !attached[i];
+}
+
+const char *pt_health_problem(const struct pt_health *h, char *buf, size_t len)
+{
+	if (h->gone)
+		return "the interface no longer exists";
+	if (h->recreated)
+		return "the interface was deleted and created again";
+	for (int i = 0; i < PT_N_HOOKS; i++)
+		if (h->detached[i]) {
+			snprintf(buf, len, "its %s program is no longer attached", pt_hook_name(i));
+			return buf;
+		}
+	return NULL;
+}
+
+int pt_wan_addrs(const struct pt_maps *m, const struct pt_config *cfg, __u32 *addrs)
+{
+	if (cfg->wan_addr) {
+		addrs[0] = cfg->wan_addr;
+		return 1;
+	}
+	return pt_iface_ipv4(m->ifname, addrs);
+}
