@@ -164,11 +164,12 @@ struct instance {
 
 static void instance_get(const struct pt_dev *d, struct instance *in)
 {
+	char buf[sizeof(in->problem)];
 	const char *p;
 
 	in->d = d;
 	pt_dev_health(d, &in->health);
-	p = pt_health_problem(&in->health, in->problem, sizeof(in->problem));
+	p = pt_health_problem(&in->health, buf, sizeof(buf));
 	snprintf(in->problem, sizeof(in->problem), "%s", p ? p : "");
 	in->n_wan = pt_wan_addrs(&d->m, &d->cfg, in->wan);
 }

@@ -145,8 +145,9 @@ int pt_dev_adopt(struct pt_dev *d)
 
 int pt_dev_open(struct pt_dev *d, const char *dev, unsigned int flags)
 {
+	char buf[128];
+	const char *problem;
 	struct pt_health h;
-	char problem[128];
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -174,8 +175,12 @@ int pt_dev_open(struct pt_dev *d, const char *dev, unsigned int flags)
 	if (!(flags & PT_OPEN_HEALTHY))
 		return 0;
 	pt_dev_health(d, &h);
-	if (!pt_health_problem(&h, problem, sizeof(problem)))
+	problem = pt_health_problem(&h, buf, sizeof(buf));
+	if (!problem)
 		return 0;
+	if (h.gone)
+		return pt_error("ptctl on %s is degraded: %s; run 'ptctl unload %s', or 'ptctl "
+				"load %s' once it is back", d->name, problem, d->name, d->name);
 	return pt_error("ptctl on %s is degraded: %s; run 'ptctl load %s' to attach it again, "
 			"or 'ptctl unload %s'", d->name, problem, d->name, d->name);
 }

@@ -13,7 +13,6 @@
 
 /* tcx (kernel 6.6): newer than the uapi headers libbpf 1.1 builds against. */
 #define PT_BPF_TCX_EGRESS 47
-#define PT_BPF_LINK_TYPE_TCX 11
 
 static const struct hook {
 	const char *pin;  /* in the instance's pin directory */
@@ -54,29 +53,39 @@ static int link_info(int fd, __u32 *prog_id, __u32 *ifindex)
 	return 0;
 }
 
-static int create(enum pt_hook h, int ifindex, const struct ptctl *skel, bool generic)
+/* A link for hook h; XDP in native mode, or generic (*generic, or native is unsupported). */
+static int create(enum pt_hook h, int ifindex, const struct ptctl *skel, bool *generic,
+		  bool fallback)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, o);
+	int fd;
 
-	if (h == PT_HOOK_XDP)
-		o.flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	return bpf_link_create(prog_fd(skel, h), ifindex, hooks[h].type, &o);
+	if (h != PT_HOOK_XDP)
+		return bpf_link_create(prog_fd(skel, h), ifindex, hooks[h].type, &o);
+	o.flags = *generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	fd = bpf_link_create(prog_fd(skel, h), ifindex, BPF_XDP, &o);
+	if (fd != -EOPNOTSUPP || *generic || !fallback)
+		return fd;
+	*generic = true;
+	o.flags = XDP_FLAGS_SKB_MODE;
+	return bpf_link_create(prog_fd(skel, h), ifindex, BPF_XDP, &o);
 }
 
-int pt_links_attach(const char *dir, int ifindex, const struct ptctl *skel, bool generic)
+int pt_links_attach(const char *dir, int ifindex, const struct ptctl *skel, bool *generic,
+		    bool fallback)
 {
 	char path[PT_PIN_MAX];
 	int fd[PT_N_HOOKS], h, err = 0;
 
 	for (h = 0; h < PT_N_HOOKS; h++) {
-		fd[h] = create(h, ifindex, skel, generic);
+		fd[h] = create(h, ifindex, skel, generic, fallback);
 		if (fd[h] < 0) {
 			err = fd[h];
 			if (h == PT_HOOK_XDP && (err == -EBUSY || err == -EEXIST))
 				pt_error("the interface already has an XDP program; ptctl needs the XDP hook");
 			else
 				pt_error("cannot attach %s%s: %s", hooks[h].name,
-					 h == PT_HOOK_XDP ? (generic ? " (generic mode)" : " (native mode)") : "",
+					 h == PT_HOOK_XDP ? (*generic ? " (generic mode)" : " (native mode)") : "",
 					 strerror(-err));
 			break;
 		}
@@ -216,24 +225,44 @@ static bool ours(__u32 prog_id)
 	return ret;
 }
 
-/* Links running ptctl's programs on ifindex, wherever pinned or held. */
-static int detach_links(int ifindex)
+/*
+ * ptctl's programs running on the hooks of ifindex, as this namespace sees
+ * them (an ifindex alone names a device in every namespace): ids[n].
+ */
+static int attached_ours(int ifindex, __u32 *ids, int max)
 {
-	__u32 id = 0, prog_id, link_ifindex;
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	__u32 tcx[64], n_tcx = 64;
 	int n = 0;
 
-	while (!bpf_link_get_next_id(id, &id)) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
+	if (!bpf_xdp_query(ifindex, 0, &q)) {
+		if (q.drv_prog_id && ours(q.drv_prog_id))
+			ids[n++] = q.drv_prog_id;
+		if (q.skb_prog_id && ours(q.skb_prog_id))
+			ids[n++] = q.skb_prog_id;
+	}
+	if (!bpf_prog_query(ifindex, PT_BPF_TCX_EGRESS, 0, NULL, tcx, &n_tcx))
+		for (__u32 i = 0; i < n_tcx && n < max; i++)
+			if (ours(tcx[i]))
+				ids[n++] = tcx[i];
+	return n;
+}
+
+/* The links running those programs, wherever pinned or held: detached. */
+static int detach_links(int ifindex)
+{
+	__u32 ids[8], id = 0, prog_id, link_ifindex;
+	int n_ids = attached_ours(ifindex, ids, 8), n = 0;
+
+	while (n_ids && !bpf_link_get_next_id(id, &id)) {
 		int fd = bpf_link_get_fd_by_id(id);
 
 		if (fd < 0)
 			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    (info.type == BPF_LINK_TYPE_XDP || info.type == PT_BPF_LINK_TYPE_TCX) &&
-		    !link_info(fd, &prog_id, &link_ifindex) && link_ifindex == (__u32)ifindex &&
-		    ours(prog_id) && !bpf_link_detach(fd))
-			n++;
+		if (!link_info(fd, &prog_id, &link_ifindex) && link_ifindex == (__u32)ifindex)
+			for (int i = 0; i < n_ids; i++)
+				if (ids[i] == prog_id && !bpf_link_detach(fd))
+					n++;
 		close(fd);
 	}
 	return n;

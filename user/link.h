@@ -15,8 +15,13 @@ struct ptctl;
 
 enum pt_hook { PT_HOOK_XDP, PT_HOOK_TC_OUT, PT_N_HOOKS };
 
-/* Attaches the skeleton's programs to ifindex and pins the links in dir: all or none. */
-int pt_links_attach(const char *dir, int ifindex, const struct ptctl *skel, bool generic);
+/*
+ * Attaches the skeleton's programs to ifindex and pins the links in dir: all
+ * or none. XDP in generic mode if *generic, else native; fallback: generic
+ * where the driver has no native XDP (*generic says which it took).
+ */
+int pt_links_attach(const char *dir, int ifindex, const struct ptctl *skel, bool *generic,
+		    bool fallback);
 /* Swaps the programs of the links pinned in dir for the skeleton's: all or none. */
 int pt_links_update(const char *dir, const struct ptctl *skel);
 /* Detaches the links pinned in dir and removes their pins. */

@@ -115,22 +115,17 @@ static int merge_old_config(struct load_opts *o, const struct pt_config *old)
 	return 0;
 }
 
-/* New links; without --mode, native XDP first, then generic where the driver has none. */
+/* New links; without --mode, native XDP where the driver has it, else generic. */
 static int attach(struct load_opts *o, const char *dir, const struct ptctl *skel)
 {
-	bool generic = o->mode == MODE_GENERIC, native;
+	bool generic = o->mode == MODE_GENERIC;
 
-	if (o->mode == MODE_AUTO) {
-		pt_quiet(true);
-		native = !pt_links_attach(dir, o->cfg.ifindex, skel, false);
-		pt_quiet(false);
-		if (native)
-			return 0;
-		generic = true;
-		pt_note("%s: no native XDP, trying generic mode", o->dev);
-	}
+	if (pt_links_attach(dir, o->cfg.ifindex, skel, &generic, o->mode == MODE_AUTO))
+		return -1;
+	if (generic && o->mode == MODE_AUTO)
+		pt_note("%s has no native XDP: attached in generic mode", o->dev);
 	o->cfg.flags = generic ? PT_CFG_GENERIC : 0;
-	return pt_links_attach(dir, o->cfg.ifindex, skel, generic);
+	return 0;
 }
 
 /* pt_release beside the maps: replaced at once, never missing. */

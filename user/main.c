@@ -56,6 +56,19 @@ static const char *help_tail =
 
 static void help(void)
 {
+	if (pt_json) {
+		jw_obj(NULL);
+		jw_arr("commands");
+		for (size_t i = 0; i < N_COMMANDS; i++) {
+			jw_obj(NULL);
+			jw_str("name", commands[i].name);
+			jw_str("args", commands[i].args);
+			jw_end();
+		}
+		jw_end();
+		jw_end();
+		return;
+	}
 	printf("Usage: ptctl [-j|-p] [-d] COMMAND ...\n\nCommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		printf("  ptctl %s %s\n", commands[i].name, commands[i].args);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# ptctl's command line on a real interface: every bad input gets one
-# "Error: ..." line on stderr (or a JSON error with -j), a non-zero exit, and
-# leaves rules, attached programs and pins exactly as they were; the good
-# paths do what they say. Runs in the netns router of tests/lib/topology.sh.
+# ptctl's command line on a real interface: every bad input gets exactly one
+# "Error: ..." line on stderr (or a JSON error with -j), a non-zero exit (2
+# for a usage error), and leaves rules, attached programs, links and pins
+# exactly as they were; the good paths do what they say. Runs in the netns
+# router of tests/lib/topology.sh, as the README says to run ptctl there.
 cd "$(dirname "$0")/../.." || exit 1
 PT_NS=ptcli$$
 # shellcheck source=../lib/topology.sh
@@ -11,14 +12,16 @@ source tests/lib/topology.sh
 # shellcheck source=../lib/report.sh
 source tests/lib/report.sh
 
-# Everything ptctl could change: rules and holders, programs, pins.
+# Everything ptctl could change: rules and holders, programs, links, pins.
 snapshot() {
-	local rules
+	local f rules
 	rules=$(ptctl_r -j list --dev wan0 2>/dev/null) && echo "$rules"
-	in_r ip -d link show wan0 | grep -o 'prog/xdp.*'
-	in_r tc filter show dev wan0 ingress
+	in_r ip -d link show | grep -o 'prog/xdp.*'
 	in_r tc filter show dev wan0 egress
-	in_r_bpf find /sys/fs/bpf/ptctl 2>/dev/null | sort
+	find "$(r_root)" 2>/dev/null | sort
+	for f in $(find "$(r_root)" -name 'link_*' 2>/dev/null); do
+		bpftool link show pinned "$f"
+	done
 }
 
 # expect_error DESC SUBSTRING ARGS...: fails cleanly, says why, changes nothing.
@@ -42,6 +45,15 @@ expect_error() {
 	fi
 }
 
+# expect_usage DESC SUBSTRING ARGS...: the same, as a usage error (exit 2).
+expect_usage() {
+	local rc
+	ptctl_r "${@:3}" >/dev/null 2>&1
+	rc=$?
+	[ $rc -eq 2 ] || { fail "$1 (exit $rc, not 2)"; return; }
+	expect_error "$@"
+}
+
 # expect_ok DESC ARGS...: succeeds.
 expect_ok() {
 	local desc=$1 out
@@ -58,18 +70,31 @@ expect_error "unload when not loaded" "not loaded" unload wan0
 expect_error "list when not loaded" "not loaded" list
 expect_error "add-rule when not loaded" "not loaded" add-rule a --trigger tcp:1 --open tcp:2
 expect_error "unknown interface" "unknown interface 'nosuch0'" load nosuch0
-expect_error "interface without IPv4" "no IPv4 address" load nov4
 expect_error "unknown mode" "unknown mode 'turbo'" load wan0 --mode turbo
 expect_error "invalid --wan-addr" "invalid IPv4 address '300.1.1.1'" load wan0 --wan-addr 300.1.1.1
 expect_error "mark outside its mask" "within the mask" load wan0 --mark 0x10/0x01
-expect_error "load without interface" "usage: ptctl load" load
-expect_error "unknown command" "unknown command 'frobnicate'" frobnicate
-in_r_bpf setpriv --reuid=65534 --regid=65534 --clear-groups "$PTCTL" list >/dev/null 2>"/tmp/$PT_NS.err"
+expect_usage "load without interface" "usage: ptctl load" load
+expect_usage "load with two interfaces" "too many arguments; usage: ptctl load" load wan0 nov4
+expect_usage "unknown command" "unknown command 'frobnicate'" frobnicate
+expect_usage "no command" "no command"
+expect_usage "unknown option, as ptctl says it" "unknown option '--frob'; usage: ptctl add-rule" \
+	add-rule a --frob --trigger tcp:1 --open tcp:2
+expect_usage "unknown short option" "unknown option '-x'" list -x
+expect_usage "option without its value" "option '--dev' needs a value" list --dev
+# Interface names are names: nothing that is a path or no name at all.
+for name in wan0/ . .. "wan 0" wan:0 ../wan0 "" 0123456789abcdef; do
+	expect_error "interface name '$name' refused" "invalid interface name" load "$name"
+	expect_error "--dev '$name' refused" "invalid interface name" list --dev "$name"
+done
+in_r_net setpriv --reuid=65534 --regid=65534 --clear-groups "$PTCTL" list >/dev/null 2>"/tmp/$PT_NS.err"
 grep -q '^Error: .*needs root' "/tmp/$PT_NS.err" && pass "not root" || fail "not root: $(cat "/tmp/$PT_NS.err")"
 rm -f "/tmp/$PT_NS.err"
-# A read-only /sys/fs: bpffs can be neither found nor mounted.
-err=$(in_r sh -c 'mount -t tmpfs -o ro,size=4k none /sys/fs && exec "$0" load wan0' "$PTCTL" 2>&1)
-[[ $err == "Error: bpffs is not mounted"* ]] && pass "bpffs not mountable" || fail "bpffs not mountable: $err"
+# ip netns exec: a private /sys without bpffs, pins that would vanish. Refused, nothing attached.
+before=$(snapshot)
+err=$(in_r "$PTCTL" load wan0 2>&1)
+[[ $err == "Error: /sys/fs/bpf is not a bpffs in this mount namespace"*nsenter* ]] &&
+	[ "$before" = "$(snapshot)" ] && pass "ip netns exec: refused, nothing attached" ||
+	fail "ip netns exec: $err"
 
 expect_ok "load wan0" load wan0 --mode native
 
@@ -104,26 +129,37 @@ expect_error "unknown policy" "unknown policy" add-rule a --trigger tcp:1 --open
 expect_error "invalid allow prefix" "invalid prefix length" add-rule a --trigger tcp:1 --open tcp:1 --allow 192.168.1.0/33
 expect_error "--dev not loaded" "not loaded on nov4" add-rule --dev nov4 a --trigger tcp:1 --open tcp:1
 expect_error "del-rule unknown name" "no rule named 'nope'" del-rule nope
-expect_error "del-rule without name" "usage: ptctl del-rule" del-rule
+expect_usage "del-rule without name" "usage: ptctl del-rule" del-rule
+# What ptctl echoes is escaped: an argument cannot forge a second line.
+expect_error "a newline in a name stays on the line" "invalid rule name 'x\\x0aError: forged'" \
+	add-rule "$(printf 'x\nError: forged')" --trigger tcp:1 --open tcp:2
+expect_error "a byte that is not UTF-8, escaped" "invalid rule name 'a\\xff'" \
+	add-rule "$(printf 'a\xff')" --trigger tcp:1 --open tcp:2
 
 # The operator commands
 expect_error "status of an unknown rule" "no rule named 'nope'" status nope
-expect_error "status without a name" "usage: ptctl status" status
+expect_usage "status with two names" "too many arguments; usage: ptctl status" status a b
 expect_error "enable-rule of an unknown rule" "no rule named 'nope'" enable-rule nope
 expect_error "disable-rule of an unknown rule" "no rule named 'nope'" disable-rule nope
 expect_error "release of an unknown rule" "no rule named 'nope'" release nope
-expect_error "flush with an argument" "usage: ptctl flush" flush all
+expect_usage "flush with an argument" "usage: ptctl flush" flush all
 expect_error "apply of a missing file" "cannot open /nonexistent.conf" apply /nonexistent.conf
-expect_error "apply without a file" "usage: ptctl apply" apply
+expect_usage "apply without a file" "usage: ptctl apply" apply
 expect_error "monitor --count 0" "invalid --count '0'" monitor --count 0
 expect_error "stats --dev not loaded" "not loaded on nov4" stats --dev nov4
 
-# JSON errors go to stdout as an object, bpftool style.
+# JSON errors go to stdout as one object, bpftool style, valid UTF-8 JSON.
 out=$(ptctl_r -j add-rule a --trigger foo --open tcp:1 2>/dev/null)
 [[ $out == '{"error":"invalid port range'* ]] && pass "JSON error object" || fail "JSON error object: $out"
+out=$(ptctl_r -j add-rule "$(printf 'a\xff"')" --trigger tcp:1 --open tcp:2 2>/dev/null)
+[ "$out" = '{"error":"invalid rule name '\''a\\xff\"'\'': use letters, digits, '\''-'\'', '\''_'\'' and '\''.'\''"}' ] &&
+	pass "JSON error with odd bytes: escaped" || fail "JSON error with odd bytes: $out"
+out=$(ptctl_r -j 2>/dev/null)
+[[ $out == '{"error":"no command'* ]] && pass "ptctl -j alone: a JSON error" || fail "ptctl -j alone: $out"
 
-# Several interfaces: --dev becomes necessary.
-expect_ok "load a second interface" load nov4 --wan-addr 203.0.113.1
+# Several interfaces: --dev becomes necessary. An interface without an IPv4
+# address loads: its addresses are followed as they come.
+expect_ok "load an interface without IPv4" load nov4
 expect_error "list without --dev, two loaded" "choose one with --dev" list
 expect_ok "list --dev nov4" list --dev nov4
 expect_ok "unload the second interface" unload nov4
@@ -136,8 +172,9 @@ expect_ok "del-rule" del-rule irc
 names=$(ptctl_r -j list | grep -o '"name":"[^"]*"' | tr '\n' ' ')
 [ "$names" = '"name":"game.1" ' ] && pass "del-rule removed only its rule" || fail "del-rule removed only its rule: $names"
 expect_ok "re-add a deleted rule's ports" add-rule irc2 --trigger tcp:6667 --open tcp:5000-5010
+expect_ok "status of the instance" status
 expect_ok "unload" unload wan0
 left=$(snapshot)
-[ -z "$left" ] && pass "unload leaves no program, filter or pin" || fail "unload leaves: $left"
+[ -z "$left" ] && pass "unload leaves no program, link or pin" || fail "unload leaves: $left"
 
 report cli

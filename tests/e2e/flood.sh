@@ -43,7 +43,7 @@ talk() {
 check "load, rule with policy newest" ptctl_r load wan0 --mode native
 check "add-rule" ptctl_r add-rule flood --trigger udp:$TRIGGER --open udp:$PORT --timeout 120 --policy newest
 udp_send h1 $TRIGGER
-check "H1 holds the rule" rule_is flood active "$H1"
+check "H1 holds the rule" wait_for 3 rule_is flood active "$H1"
 serve h1 udp $PORT h1 60
 # Conntrack assures a UDP flow still talking after 2 s: a live one, as any
 # real stream is; only unassured flows make room for new ones.
@@ -51,9 +51,9 @@ talk
 sleep 2.5
 talk
 check "$N_FLOWS live flows to H1" [ "$(old_flows)" -eq $N_FLOWS ]
-pkill -f "UDP-LISTEN:$PORT" 2>/dev/null
+ip netns pids "$NS_H1" | xargs -r kill # the server: H1 answers by hand now
 udp_send h2 $TRIGGER
-check "H2 took the rule" rule_is flood active "$H2"
+check "H2 took the rule" wait_for 3 rule_is flood active "$H2"
 
 sysctl -qw net.netfilter.nf_conntrack_max="$FLOOD_CT_MAX"
 start=$SECONDS

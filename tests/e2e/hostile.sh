@@ -60,12 +60,6 @@ s_wan_replies() {
 	need "dcc held by H1" rule_is dcc active "$H1"
 }
 
-capture_on_w() {
-	need "tcpdump on W" bg_start tcpdump w timeout 60 tcpdump -i eth0 -nn -U -Z root \
-		-w "$TMP/w.pcap" ip || return 1
-	wait_for 5 grep -q "listening on" "$TMP/tcpdump.err"
-}
-
 own_connections() {
 	local who port=59003
 	for who in h1 h2 r; do

@@ -262,6 +262,13 @@ own_sources() {
 	[ "$TOPO_NAME" = nat ] || echo "$H1 $H2"
 }
 
+# capture_on_w: tcpdump on W into $TMP/w.pcap (bg_stop tcpdump ends it).
+capture_on_w() {
+	need "tcpdump on W" bg_start tcpdump w timeout 60 tcpdump -i eth0 -nn -U -Z root \
+		-w "$TMP/w.pcap" ip || return 1
+	wait_for 5 grep -q "listening on" "$TMP/tcpdump.err"
+}
+
 # Reading `ptctl -j list` without jq: rule objects hold no nested objects,
 # so each one is the text between "},{".
 list_json() { ptctl_r -j list --dev wan0; }
