@@ -25,14 +25,12 @@
 #include "view.h"
 #include "bench_empty.skel.h"
 
-#define WAN "198.51.100.1"
+#define WAN FIX_WAN
 #define LAN "192.168.1.10"
 #define REMOTE "203.0.113.9"
 #define TRIG_BASE 10000 /* rule i: trigger tcp:TRIG_BASE+i ... */
 #define OPEN_BASE 20000 /* ... opens tcp:OPEN_BASE+i */
 #define TIMEOUT_S 3600	/* outlasts the bench: the rule stays active */
-/* Frame bytes the restore stubs put back. */
-#define BENCH_HDR sizeof(((struct bench_empty__bss *)0)->bench_hdr)
 #define TC_ACT_OK 0
 
 #define REPEAT_DEFAULT 1000000
@@ -51,38 +49,47 @@ struct bench_case {
 	enum hook hook;
 	const char *saddr, *daddr;
 	__u16 sport, dport;
-	bool restore;	/* the program rewrites the frame: run it behind a stub */
 	size_t expect;	/* pt_stats counter each run bumps (and no other outcome) */
 };
 
+/*
+ * The flows conntrack holds in each setup (setup_open()): the triggered
+ * flow REMOTE:40000 -> WAN:open port (made by pt_xdp_in), the router's own
+ * WAN:open port -> REMOTE:80, and LAN's trigger flow LAN:33333 -> REMOTE.
+ */
 static const struct bench_case cases[] = {
-	{ .name = "xdp non-matching (port 80)", .hook = HOOK_XDP,
+	{ .name = "xdp not an open port (80)", .hook = HOOK_XDP,
 	  .saddr = REMOTE, .sport = 40000, .daddr = WAN, .dport = 80,
 	  .expect = STAT(xdp_passed) },
-	{ .name = "xdp matching (DNAT) *", .hook = HOOK_XDP,
+	{ .name = "xdp triggered flow", .hook = HOOK_XDP,
 	  .saddr = REMOTE, .sport = 40000, .daddr = WAN, .dport = PORT_OPEN,
-	  .restore = true, .expect = STAT(xdp_rewritten) },
-	{ .name = "tc non-trigger, masqueraded", .hook = HOOK_TC,
+	  .expect = STAT(xdp_forwarded) },
+	{ .name = "xdp open port, router's flow", .hook = HOOK_XDP,
+	  .saddr = REMOTE, .sport = 80, .daddr = WAN, .dport = PORT_OPEN,
+	  .expect = STAT(xdp_tracked) },
+	{ .name = "tc no trigger, masqueraded", .hook = HOOK_TC,
 	  .saddr = WAN, .sport = 40000, .daddr = REMOTE, .dport = 443,
 	  .expect = STAT(tc_seen) },
-	{ .name = "tc non-trigger, LAN src", .hook = HOOK_TC,
+	{ .name = "tc no trigger, LAN src", .hook = HOOK_TC,
 	  .saddr = LAN, .sport = 40000, .daddr = REMOTE, .dport = 443,
 	  .expect = STAT(tc_seen) },
-	{ .name = "tc trigger, LAN src (no NAT)", .hook = HOOK_TC,
+	{ .name = "tc trigger, LAN-initiated", .hook = HOOK_TC,
 	  .saddr = LAN, .sport = 33333, .daddr = REMOTE, .dport = PORT_TRIG,
 	  .expect = STAT(tc_trigger) },
-	{ .name = "tc trigger, WAN src, ct miss", .hook = HOOK_TC,
-	  .saddr = WAN, .sport = 33333, .daddr = REMOTE, .dport = PORT_TRIG,
-	  .expect = STAT(tc_no_host) },
-	{ .name = "tc reply SNAT *", .hook = HOOK_TC,
-	  .saddr = LAN, .sport = PORT_OPEN, .daddr = REMOTE, .dport = 40000,
-	  .restore = true, .expect = STAT(tc_snat) },
+	{ .name = "tc trigger refused, no flow", .hook = HOOK_TC,
+	  .saddr = WAN, .sport = 33334, .daddr = REMOTE, .dport = PORT_TRIG,
+	  .expect = STAT(tc_refused) },
+	{ .name = "tc triggered flow, holder's", .hook = HOOK_TC,
+	  .saddr = WAN, .sport = PORT_OPEN, .daddr = REMOTE, .dport = 40000,
+	  .expect = STAT(tc_replies) },
 };
 
 /* What a packet can come to; a run must bump its case's counter and no other. */
 static const size_t outcomes[] = {
-	STAT(xdp_rewritten), STAT(xdp_passed), STAT(xdp_parse_fail), STAT(xdp_closed),
-	STAT(tc_snat), STAT(tc_trigger), STAT(tc_parse_fail), STAT(tc_no_host),
+	STAT(xdp_forwarded), STAT(xdp_new_flows), STAT(xdp_passed), STAT(xdp_tracked),
+	STAT(xdp_closed), STAT(xdp_bad_holder), STAT(xdp_bad_peer), STAT(xdp_ct_full),
+	STAT(xdp_parse_fail), STAT(tc_trigger), STAT(tc_refused), STAT(tc_replies),
+	STAT(tc_stale), STAT(tc_parse_fail),
 };
 
 static const int rule_counts[] = { 1, 1000 };
@@ -135,25 +142,36 @@ static size_t case_frame(const struct bench_case *c, int n_rules, __u8 *frame)
 	struct pkt_spec s = {
 		.proto = IPPROTO_TCP, .saddr = c->saddr, .daddr = c->daddr,
 		.sport = case_port(c->sport, n_rules), .dport = case_port(c->dport, n_rules),
-		.payload_len = BENCH_HDR - 54, /* Ethernet + IPv4 + TCP = 54 */
+		.payload_len = 10,
 	};
 
 	return pkt_build(frame, &s);
 }
 
-/* Rules 0..n-1, the last one triggered by LAN so that it is active. */
+/* One run of c's packet through ptctl's program, as the setup's flows begin. */
+static int run_once(struct setup *s, const struct bench_case *c)
+{
+	__u8 frame[PKT_MAX];
+	struct run_result r;
+	size_t len = case_frame(c, s->n_rules, frame);
+
+	if ((c->hook == HOOK_XDP ? fix_run_xdp : fix_run_tc)(&s->f, frame, len, &r))
+		return fail("cannot run %s: %s", c->name, strerror(errno));
+	return 0;
+}
+
+/* Rules 0..n-1, the last one triggered by LAN; the flows of the cases in conntrack. */
 static int setup_open(struct setup *s, int n_rules)
 {
-	struct bench_case trig = { .saddr = LAN, .daddr = REMOTE, .sport = 33333,
-				   .dport = PORT_TRIG };
-	struct run_result r;
-	struct pt_active a;
-	__u8 frame[PKT_MAX];
 	char name[16], trigger[16], open[16];
-	size_t len;
+	struct fix_ct trig = { .proto = IPPROTO_TCP, .src = LAN, .sport = 33333, .dst = REMOTE,
+			       .dport = TRIG_BASE + n_rules - 1 };
+	struct fix_ct own = { .proto = IPPROTO_TCP, .src = WAN, .sport = OPEN_BASE + n_rules - 1,
+			      .dst = REMOTE, .dport = 80 };
+	struct pt_active a;
 
 	s->n_rules = n_rules;
-	if (fix_open(&s->f, WAN))
+	if (fix_load(&s->f))
 		return fail("cannot load ptctl's programs");
 	for (int i = 0; i < n_rules; i++) {
 		snprintf(name, sizeof(name), "r%d", i);
@@ -162,16 +180,18 @@ static int setup_open(struct setup *s, int n_rules)
 		if (fix_add_rule(&s->f, name, trigger, open, TIMEOUT_S) != i)
 			return fail("cannot add rule %s (%s -> %s)", name, trigger, open);
 	}
-	len = case_frame(&trig, n_rules, frame);
-	if (fix_run(bpf_program__fd(s->f.skel->progs.pt_tc_out), frame, len, &r))
-		return fail("cannot run pt_tc_out: %s", strerror(errno));
-	if (fix_active(&s->f, n_rules - 1, &a) || a.holder != pkt_addr(LAN))
+	if (fix_ct_add(&trig) || fix_ct_add(&own))
+		return fail("cannot add flows to conntrack (conntrack -I)");
+	if (run_once(s, &cases[5]) || fix_active(&s->f, n_rules - 1, &a) ||
+	    a.holder != pkt_addr(LAN))
 		return fail("trigger did not activate rule %d", n_rules - 1);
-	return 0;
+	return run_once(s, &cases[1]);
 }
 
 static int bench_open(struct bench *b)
 {
+	if (fix_router())
+		return fail("cannot make the router's namespace");
 	for (size_t i = 0; i < N_SETUPS; i++)
 		if (setup_open(&b->setups[i], rule_counts[i]))
 			return -1;
@@ -198,24 +218,9 @@ static int prog_fd(struct bench *b, struct setup *s, const struct bench_case *c,
 				    : b->empty->progs.bench_tc_empty);
 }
 
-/* The program to start: fd itself, or the restore stub, told to tail-call fd. */
-static int entry_fd(struct bench *b, const struct bench_case *c, int fd)
-{
-	struct bpf_map *next = c->hook == HOOK_XDP ? b->empty->maps.bench_xdp_next
-						   : b->empty->maps.bench_tc_next;
-	__u32 zero = 0;
-
-	if (!c->restore)
-		return fd;
-	if (bpf_map_update_elem(bpf_map__fd(next), &zero, &fd, BPF_ANY))
-		return fail("cannot set the stub's tail call: %s", strerror(errno));
-	return bpf_program__fd(c->hook == HOOK_XDP ? b->empty->progs.bench_xdp_restore
-						   : b->empty->progs.bench_tc_restore);
-}
-
 static int stats_read(struct setup *s, struct pt_stats *st)
 {
-	if (pt_percpu_sum(s->f.m.stats, 0, (__u64 *)st, sizeof(*st) / sizeof(__u64)))
+	if (fix_stats(&s->f, st))
 		return fail("cannot read pt_stats: %s", strerror(errno));
 	return 0;
 }
@@ -239,12 +244,18 @@ static int stats_check(const struct bench *b, const struct bench_case *c,
 }
 
 /* One BPF_PROG_TEST_RUN of repeat runs; *ns: the kernel's time per run. */
-static int test_run(const struct bench *b, const struct bench_case *c, int fd,
-		    const __u8 *frame, size_t len, double *ns)
+static int test_run(const struct bench *b, const struct setup *s, const struct bench_case *c,
+		    int fd, const __u8 *frame, size_t len, double *ns)
 {
+	struct xdp_md xdp = { .data_end = len, .ingress_ifindex = s->f.wan };
+	struct __sk_buff skb = { .ifindex = s->f.wan };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
 		    .repeat = b->repeat);
 	__u32 want = c->hook == HOOK_XDP ? XDP_PASS : TC_ACT_OK;
+
+	/* As on the WAN interface: its routes and conntrack. */
+	o.ctx_in = c->hook == HOOK_XDP ? (void *)&xdp : (void *)&skb;
+	o.ctx_size_in = c->hook == HOOK_XDP ? sizeof(xdp) : sizeof(skb);
 
 	if (bpf_prog_test_run_opts(fd, &o))
 		return fail("%s: BPF_PROG_TEST_RUN: %s", c->name, strerror(errno));
@@ -257,12 +268,12 @@ static int test_run(const struct bench *b, const struct bench_case *c, int fd,
 static int run_one(struct bench *b, struct setup *s, const struct bench_case *c, bool real,
 		   const __u8 *frame, size_t len, double *ns)
 {
-	int fd = entry_fd(b, c, prog_fd(b, s, c, real));
+	int fd = prog_fd(b, s, c, real);
 	struct pt_stats before, after;
 
-	if (fd < 0 || (real && stats_read(s, &before)))
+	if (real && stats_read(s, &before))
 		return -1;
-	if (test_run(b, c, fd, frame, len, ns))
+	if (test_run(b, s, c, fd, frame, len, ns))
 		return -1;
 	if (real && (stats_read(s, &after) || stats_check(b, c, &before, &after)))
 		return -1;
@@ -290,7 +301,6 @@ static int measure(struct bench *b, struct setup *s, const struct bench_case *c,
 	__u8 frame[PKT_MAX];
 	size_t len = case_frame(c, s->n_rules, frame);
 
-	memcpy(b->empty->bss->bench_hdr, frame, BENCH_HDR);
 	for (int i = 0; i < b->runs; i++)
 		if (run_one(b, s, c, true, frame, len, &real[i]) ||
 		    run_one(b, s, c, false, frame, len, &empty[i]))
@@ -314,8 +324,8 @@ static void print_header(const struct bench *b)
 	       "  +ns, ratio    ns/pkt - empty, ns/pkt / empty\n"
 	       "  rules         rule i triggers on tcp:%d+i, opens tcp:%d+i; the packet\n"
 	       "                hits the last one added (active, held by %s)\n"
-	       "  *             the program rewrites the frame, which the kernel reuses across\n"
-	       "                repeats: both columns run behind a stub that restores it first\n\n",
+	       "  The packets run as on the WAN interface of a namespace set up as a router,\n"
+	       "  its conntrack holding the flows of the cases.\n\n",
 	       u.release, sysconf(_SC_NPROCESSORS_ONLN), b->runs, b->repeat, TRIG_BASE,
 	       OPEN_BASE, LAN);
 	printf("%-32s %5s %8s %13s %7s %7s\n", "case", "rules", "ns/pkt", "empty ns/pkt", "+ns",

@@ -26,7 +26,7 @@ int fix_sh(const char *fmt, ...)
 	return system(cmd);
 }
 
-static int make_router(void)
+int fix_router(void)
 {
 	if (unshare(CLONE_NEWNET))
 		return -1;
@@ -47,6 +47,12 @@ static int make_router(void)
 
 int fix_open(struct fix *f)
 {
+	memset(f, 0, sizeof(*f));
+	return fix_router() ? -1 : fix_load(f);
+}
+
+int fix_load(struct fix *f)
+{
 	struct pt_config cfg = {
 		.abi = PT_ABI_MAGIC, .mark = PT_MARK_DEFAULT, .mark_mask = PT_MASK_DEFAULT,
 	};
@@ -54,7 +60,7 @@ int fix_open(struct fix *f)
 	__u32 zero = 0;
 
 	memset(f, 0, sizeof(*f));
-	if (make_router() || !(f->wan = if_nametoindex("wan")))
+	if (!(f->wan = if_nametoindex("wan")))
 		return -1;
 	cfg.ifindex = f->wan;
 	f->skel = ptctl__open();

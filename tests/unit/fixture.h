@@ -31,6 +31,9 @@ struct fix {
 
 /* A fresh namespace with the two interfaces, the programs loaded with fresh maps. */
 int fix_open(struct fix *f);
+/* The two: a fresh namespace, the router in it; the programs loaded in the current one. */
+int fix_router(void);
+int fix_load(struct fix *f);
 void fix_close(struct fix *f);
 /* Runs a shell command in the fixture's namespace; its exit status. */
 int fix_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
