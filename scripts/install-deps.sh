@@ -8,9 +8,9 @@ PKGS=(
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 	# unit tests
 	libcmocka-dev
-	# netns demo and end-to-end tests
+	# netns demo, end-to-end, integrity and generated command-line tests
 	iproute2 nftables conntrack socat nmap tcpdump
-	iputils-ping ethtool util-linux procps kmod
+	iputils-ping ethtool util-linux procps kmod python3 valgrind
 	# install test: unit file and man page checks
 	systemd groff-base
 )

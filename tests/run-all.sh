@@ -2,7 +2,7 @@
 # The whole suite (make test): unit tests, the command line, state
 # integrity, operator commands, end-to-end runs on netns routers, and the
 # flood test. Independent suites run side by side (each has its own network
-# namespaces and pins), TEST_JOBS at a time (default 3); their output is
+# namespaces and pins), TEST_JOBS at a time (default 4); their output is
 # shown whole, one suite after the other. Each suite ends with
 # "<suite>: N passed, N failed"; this sums them up.
 cd "$(dirname "$0")/.." || exit 1
@@ -12,10 +12,10 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 # shellcheck disable=SC2206 # a list of binaries, from the Makefile
 SUITES=(
+	"tests/cli/fuzz.sh"
 	"tests/e2e/run.sh native:nat"
 	"tests/e2e/run.sh generic:nat"
 	"tests/e2e/run.sh native:routed"
-	"tests/cli/fuzz.sh"
 	"tests/integrity/run.sh"
 	"tests/e2e/flood.sh"
 	"tests/ops/run.sh"
@@ -35,7 +35,7 @@ run() {
 
 start=$SECONDS
 for i in "${!SUITES[@]}"; do
-	while [ "$(jobs -rp | wc -l)" -ge "${TEST_JOBS:-3}" ]; do
+	while [ "$(jobs -rp | wc -l)" -ge "${TEST_JOBS:-4}" ]; do
 		wait -n
 	done
 	run "$i" &

@@ -160,6 +160,8 @@ struct instance {
 	char problem[128];	/* empty when healthy */
 	__u32 wan[PT_ADDRS_MAX]; /* WAN addresses in use */
 	int n_wan;
+	__u32 iface[PT_ADDRS_MAX]; /* the interface's addresses now */
+	int n_iface;
 };
 
 static void instance_get(const struct pt_dev *d, struct instance *in)
@@ -172,25 +174,47 @@ static void instance_get(const struct pt_dev *d, struct instance *in)
 	p = pt_health_problem(&in->health, buf, sizeof(buf));
 	snprintf(in->problem, sizeof(in->problem), "%s", p ? p : "");
 	in->n_wan = pt_wan_addrs(&d->m, &d->cfg, in->wan);
+	in->n_iface = pt_iface_ipv4(d->name, in->iface);
 }
 
-/* "a, b" or "none": the WAN addresses in use. */
-static void wan_str(const struct instance *in, char *buf, size_t len)
+/* "a, b" or "none": addresses. */
+static void addrs_str(const __u32 *addrs, int n, char *buf, size_t len)
 {
 	char a[INET_ADDRSTRLEN];
 
-	snprintf(buf, len, "%s", in->n_wan ? "" : "none");
-	for (int i = 0; i < in->n_wan; i++) {
-		inet_ntop(AF_INET, &in->wan[i], a, sizeof(a));
+	snprintf(buf, len, "%s", n ? "" : "none");
+	for (int i = 0; i < n; i++) {
+		inet_ntop(AF_INET, &addrs[i], a, sizeof(a));
 		if (strlen(buf) + strlen(a) + 3 < len)
 			strcat(strcat(buf, i ? ", " : ""), a);
 	}
 }
 
+/* The WAN addresses in use; pinned, with the interface's own beside them. */
+static void wan_str(const struct instance *in, char *buf, size_t len)
+{
+	char own[128];
+
+	addrs_str(in->wan, in->n_wan, buf, len);
+	if (!in->d->cfg.wan_addr)
+		return;
+	addrs_str(in->iface, in->n_iface, own, sizeof(own));
+	snprintf(buf + strlen(buf), len - strlen(buf), " (pinned; %s has %s)", in->d->name, own);
+}
+
+static void addrs_json(const char *key, const __u32 *addrs, int n)
+{
+	char a[INET_ADDRSTRLEN];
+
+	jw_arr(key);
+	for (int i = 0; i < n; i++)
+		jw_str(NULL, inet_ntop(AF_INET, &addrs[i], a, sizeof(a)));
+	jw_end();
+}
+
 static void instance_json(const struct instance *in)
 {
 	const struct pt_dev *d = in->d;
-	char a[INET_ADDRSTRLEN];
 
 	jw_str("dev", d->name);
 	jw_uint("ifindex", d->cfg.ifindex);
@@ -199,10 +223,8 @@ static void instance_json(const struct instance *in)
 	jw_uint("mark", d->cfg.mark);
 	jw_uint("mark_mask", d->cfg.mark_mask);
 	jw_bool("wan_addr_pinned", d->cfg.wan_addr);
-	jw_arr("wan_addrs");
-	for (int i = 0; i < in->n_wan; i++)
-		jw_str(NULL, inet_ntop(AF_INET, &in->wan[i], a, sizeof(a)));
-	jw_end();
+	addrs_json("wan_addrs", in->wan, in->n_wan);
+	addrs_json("iface_addrs", in->iface, in->n_iface);
 	jw_obj("health");
 	jw_bool("ok", !in->problem[0]);
 	jw_bool("interface", !in->health.gone && !in->health.recreated);
@@ -218,11 +240,11 @@ static void instance_json(const struct instance *in)
 static void instance_line(const struct instance *in, int n_rules)
 {
 	const struct pt_dev *d = in->d;
-	char wan[160];
+	char wan[256];
 
 	wan_str(in, wan, sizeof(wan));
-	printf("%s: WAN address %s%s, xdp %s, mark 0x%x/0x%x, %d rule%s\n", d->name, wan,
-	       d->cfg.wan_addr ? " (pinned)" : "", d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native",
+	printf("%s: WAN address %s, xdp %s, mark 0x%x/0x%x, %d rule%s\n", d->name, wan,
+	       d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native",
 	       d->cfg.mark, d->cfg.mark_mask, n_rules, n_rules == 1 ? "" : "s");
 }
 
@@ -326,7 +348,7 @@ int cmd_list(int argc, char **argv)
 static int status_instance(const struct pt_dev *d, struct instance *in, int n)
 {
 	struct pt_rule *rules = pt_store_load(&d->m);
-	char err[PT_ERR_LEN] = "", wan[160];
+	char err[PT_ERR_LEN] = "", wan[256];
 	bool consistent;
 
 	if (!rules)
@@ -346,7 +368,7 @@ static int status_instance(const struct pt_dev *d, struct instance *in, int n)
 	wan_str(in, wan, sizeof(wan));
 	printf("%-13s %s (ifindex %u)\n", "interface:", d->name, d->cfg.ifindex);
 	printf("%-13s %s\n", "pins:", d->dir);
-	printf("%-13s %s%s\n", "WAN address:", wan, d->cfg.wan_addr ? " (pinned)" : "");
+	printf("%-13s %s\n", "WAN address:", wan);
 	printf("%-13s %s\n", "xdp:", d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native");
 	printf("%-13s 0x%x/0x%x\n", "mark:", d->cfg.mark, d->cfg.mark_mask);
 	printf("%-13s %d\n", "rules:", n);
