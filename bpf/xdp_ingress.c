@@ -38,8 +38,10 @@ static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt 
 
 /*
  * A packet to an open port of rule rid: is it one to forward to the rule's
- * holder? A flow forwarded to a former holder, or by a rule since closed,
- * goes back to the kernel here, on its next packet.
+ * holder? A flow forwarded to a former holder, or by a rule that expired
+ * since, goes back to the kernel here, on its next packet. Only a rule held
+ * since its last release can have flows (ptctl ends them when it closes a
+ * rule): for any other, the packet pays for no conntrack look-up.
  */
 static __always_inline bool pt_inbound(struct xdp_md *ctx, const struct pt_pkt *p, __u32 rid,
 				       const struct pt_rule *r, const struct pt_config *cfg,
@@ -53,6 +55,10 @@ static __always_inline bool pt_inbound(struct xdp_md *ctx, const struct pt_pkt *
 	struct nf_conn *ct;
 	__be32 holder;
 
+	if (!a && !pt_holder(rid, r)) {
+		st->xdp_closed++;
+		return false;
+	}
 	pt_tuple(p, false, &t);
 	ct = pt_ct_lookup(ctx, &t, &opts);
 	if (!ct) {
