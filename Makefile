@@ -1,7 +1,8 @@
 # ptctl: port triggering for Linux routers, as an eBPF datapath.
 #   make            build ptctl (BPF objects and skeleton embedded)
 #   make test       unit tests (BPF_PROG_TEST_RUN), CLI tests, end-to-end netns tests
-#   make bench      per-packet cost of the programs against empty programs
+#   make bench      per-packet cost of the programs against empty programs, and the
+#                   forwarding rate of the fast path against nft DNAT (netns router)
 #   make demo       a router in network namespaces, triggered and timed out
 #   make install    ptctl, man page, bash completion, systemd unit ptctl@.service,
 #                   example rules; PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
@@ -74,6 +75,12 @@ $(BUILD)/tests/udpflood: tests/tools/udpflood.c | $(BUILD)/tests
 $(BUILD)/bench_empty.bpf.o: tests/bench/bench_empty.bpf.c vmlinux/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(BUILD)/fwd.bpf.o: tests/bench/fwd.bpf.c vmlinux/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/fwd: tests/bench/fwd.c tests/unit/pkt.c $(BUILD)/fwd.skel.h | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/unit $< tests/unit/pkt.c $(LDLIBS) -o $@
+
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
@@ -88,8 +95,9 @@ test: deps
 	@UNIT_TESTS="$(UNIT_TESTS)" tests/run-all.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench $(BUILD)/ptctl $(BUILD)/tests/fwd
 	@$(BUILD)/bench
+	@tests/bench/fwd.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

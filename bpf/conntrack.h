@@ -59,6 +59,12 @@ static __always_inline struct bpf_ct_opts pt_ct_opts(const struct pt_pkt *p)
 	return (struct bpf_ct_opts){ .netns_id = -1, .l4proto = p->ip->protocol };
 }
 
+/* Is ct a triggered flow, one ptctl made: DNATed, with ptctl's mark. */
+static __always_inline bool pt_ct_ours(const struct nf_conn *ct, const struct pt_config *cfg)
+{
+	return (ct->mark & cfg->mark_mask) == cfg->mark && (ct->status & IPS_DST_NAT);
+}
+
 /*
  * The holder of ct if it is a triggered flow found by its inbound (original)
  * tuple, else 0: a connection of the router, of a LAN host, or of a static
@@ -67,10 +73,23 @@ static __always_inline struct bpf_ct_opts pt_ct_opts(const struct pt_pkt *p)
 static __always_inline __be32 pt_ct_holder(const struct nf_conn *ct, __u8 dir,
 					   const struct pt_config *cfg)
 {
-	if (dir != IP_CT_DIR_ORIGINAL || (ct->mark & cfg->mark_mask) != cfg->mark ||
-	    !(ct->status & IPS_DST_NAT))
+	if (dir != IP_CT_DIR_ORIGINAL || !pt_ct_ours(ct, cfg))
 		return 0;
 	return ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3.ip;
+}
+
+/*
+ * Is ct's NAT the destination address alone, ports and source as they came?
+ * What the fast path can redo; not so when the kernel moved a port to keep
+ * a tuple unique, or a rule of the router's also rewrites the source.
+ */
+static __always_inline bool pt_ct_dnat_addr_only(const struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+
+	return r->dst.u3.ip == o->src.u3.ip && r->dst.u.all == o->src.u.all &&
+	       r->src.u.all == o->dst.u.all;
 }
 
 /*

@@ -23,11 +23,25 @@ enum pt_side {
  * The router's route to addr for a packet arriving on the WAN interface
  * wan_ifindex: the lookup the kernel makes when it forwards one there.
  */
+/*
+ * A route look-up of an IPv4 packet to dst coming in on ifindex. Zeroed by
+ * memset, never by an initializer: clang zeroes the anonymous unions of an
+ * initializer through CO-RE relocations (vmlinux.h) that libbpf resolves to
+ * offset 0, over .family (seen with clang 14, libbpf 1.1: -EAFNOSUPPORT).
+ */
+static __always_inline void pt_fib_init(struct bpf_fib_lookup *fib, __be32 dst, __u32 ifindex)
+{
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = AF_INET;
+	fib->ipv4_dst = dst;
+	fib->ifindex = ifindex;
+}
+
 static __always_inline enum pt_side pt_side_of(void *ctx, __be32 addr, __u32 wan_ifindex)
 {
-	struct bpf_fib_lookup fib = {
-		.family = AF_INET, .ipv4_dst = addr, .ifindex = wan_ifindex,
-	};
+	struct bpf_fib_lookup fib;
+
+	pt_fib_init(&fib, addr, wan_ifindex);
 
 	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), BPF_FIB_LOOKUP_SKIP_NEIGH) !=
 	    BPF_FIB_LKUP_RET_SUCCESS)
@@ -53,6 +67,18 @@ static __always_inline bool pt_dev_addr(const struct net_device *dev, __be32 add
 		ifa = ifa->ifa_next;
 	}
 	return false;
+}
+
+/*
+ * Is addr still a WAN address, asked from the LAN side (lan_ifindex), with
+ * no WAN device at hand: the pinned one, else an address of the router's.
+ */
+static __always_inline bool pt_wan_addr_from_lan(void *ctx, const struct pt_config *cfg,
+						 __be32 addr, __u32 lan_ifindex)
+{
+	if (cfg->wan_addr)
+		return addr == cfg->wan_addr;
+	return pt_side_of(ctx, addr, lan_ifindex) == PT_SIDE_NONE;
 }
 
 /* Is addr a WAN address: the one pinned with --wan-addr, else any of dev's own. */

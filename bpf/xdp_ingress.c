@@ -4,9 +4,11 @@
  * port of an active rule, of a new inbound flow or of one forwarded to the
  * rule's holder, is handed to the kernel's NAT: for a new flow XDP creates
  * the conntrack entry with the DNAT to the holder (conntrack.h); the kernel
- * then rewrites, routes and firewalls it. Everything else passes untouched,
- * connections the router already tracks above all: a reply to a LAN host's
- * (or the router's) own connection is never taken, whatever its port.
+ * then rewrites, routes and firewalls it. Once the kernel has accepted a
+ * UDP flow, the fast path (fastpath.h) forwards it here. Everything else
+ * passes untouched, connections the router already tracks above all: a
+ * reply to a LAN host's (or the router's) own connection is never taken,
+ * whatever its port.
  */
 
 /*
@@ -37,28 +39,22 @@ static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt 
 }
 
 /*
- * A packet to an open port of rule rid: is it one to forward to the rule's
- * holder? A flow forwarded to a former holder, or by a rule that expired
- * since, goes back to the kernel here, on its next packet. Only a rule held
- * since its last release can have flows (ptctl ends them when it closes a
- * rule): for any other, the packet pays for no conntrack look-up.
+ * Conntrack's word on a packet to an open port of rule rid, held by a (or
+ * not held: a is NULL): a new flow of the active rule is made the holder's;
+ * a flow of the current holder is one to forward (remembered in pt_flows,
+ * *f); anything else is left alone, and a flow forwarded to a former
+ * holder, or by a rule that expired since, goes back to the kernel here.
  */
-static __always_inline bool pt_inbound(struct xdp_md *ctx, const struct pt_pkt *p, __u32 rid,
-				       const struct pt_rule *r, const struct pt_config *cfg,
-				       struct pt_stats *st)
+static __always_inline bool pt_inbound_ct(struct xdp_md *ctx, const struct pt_pkt *p, __u32 rid,
+					  const struct pt_active *a, const struct pt_config *cfg,
+					  struct pt_stats *st, const struct pt_flow_key *key,
+					  __u64 now, struct pt_flow **f)
 {
 	struct bpf_ct_opts opts = pt_ct_opts(p);
-	__u64 now = pt_now();
-	struct pt_active *a = pt_live(rid, r, now);
-	struct pt_rule_stats *rs;
 	struct bpf_sock_tuple t;
 	struct nf_conn *ct;
 	__be32 holder;
 
-	if (!a && !pt_holder(rid, r)) {
-		st->xdp_closed++;
-		return false;
-	}
 	pt_tuple(p, false, &t);
 	ct = pt_ct_lookup(ctx, &t, &opts);
 	if (!ct) {
@@ -86,14 +82,47 @@ static __always_inline bool pt_inbound(struct xdp_md *ctx, const struct pt_pkt *
 		st->xdp_closed++;
 		return false;
 	}
+	*f = pt_flow_put(key, holder, rid, a, ct, now);
 	bpf_ct_release(ct);
+	return true;
+}
+
+enum pt_verdict { PT_LEAVE, PT_STACK, PT_FAST };
+
+/*
+ * A packet to an open port of rule rid: to leave alone, to forward through
+ * the kernel, or to forward on the fast path (its flow, *fp). Only a rule
+ * held since its last release can have flows (ptctl ends them when it
+ * closes a rule): for any other, the packet pays for no conntrack look-up;
+ * the flows of the current holder mostly for none either (pt_flows).
+ */
+static __always_inline enum pt_verdict pt_inbound(struct xdp_md *ctx, const struct pt_pkt *p,
+						  __u32 rid, const struct pt_rule *r,
+						  const struct pt_config *cfg, struct pt_stats *st,
+						  __u64 now, struct pt_flow **fp)
+{
+	struct pt_active *a = pt_live(rid, r, now);
+	struct pt_flow_key key = pt_flow_key(p);
+	struct pt_rule_stats *rs;
+	struct pt_flow *f;
+
+	if (!a && !pt_holder(rid, r)) {
+		st->xdp_closed++;
+		return PT_LEAVE;
+	}
+	f = a ? pt_flow_get(&key, a, cfg, now) : NULL;
+	if (!f && !pt_inbound_ct(ctx, p, rid, a, cfg, st, &key, now, &f))
+		return PT_LEAVE;
+	if (!a) /* pt_inbound_ct() forwards only for a holder: for the verifier */
+		return PT_LEAVE;
 	rs = pt_rule_stats_get(rid);
 	if (rs) {
 		rs->pkts_in++;
 		rs->bytes_in += p->ip_len;
 	}
 	pt_touch(a, now);
-	return true;
+	*fp = f;
+	return f && pt_flow_fast(f, cfg) ? PT_FAST : PT_STACK;
 }
 
 SEC("xdp")
@@ -103,10 +132,12 @@ int pt_xdp_in(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct pt_stats *st = pt_lookup0(&pt_stats);
 	struct pt_config *cfg = pt_lookup0(&pt_config);
+	int rid, ret = XDP_PASS;
 	struct xdp_buff *xdp;
+	struct pt_flow *f;
 	struct pt_rule *r;
 	struct pt_pkt p;
-	int rid;
+	__u64 now;
 
 	if (!st || !cfg)
 		return XDP_PASS;
@@ -128,7 +159,17 @@ int pt_xdp_in(struct xdp_md *ctx)
 		st->xdp_passed++;
 		return XDP_PASS;
 	}
-	if (pt_inbound(ctx, &p, rid, r, cfg, st))
+	now = pt_now();
+	switch (pt_inbound(ctx, &p, rid, r, cfg, st, now, &f)) {
+	case PT_LEAVE:
+		return XDP_PASS;
+	case PT_FAST:
+		if (f) /* PT_FAST comes with its flow: for the verifier */
+			ret = pt_fast_forward(ctx, &p, false, f, ctx->ingress_ifindex, 0, now);
+		st->xdp_fast += ret == XDP_REDIRECT;
+		__attribute__((fallthrough));
+	default:
 		st->xdp_forwarded++;
-	return XDP_PASS;
+		return ret;
+	}
 }

@@ -21,6 +21,9 @@
 #define PT_TRIG_SLOTS 8		/* rules sharing one trigger port */
 #define PT_NAME_LEN 32		/* rule name, NUL included */
 #define PT_PORT_KEYS (2 * 65536) /* index key: proto_idx * 65536 + port */
+#define PT_MAX_LAN 4		/* --fastpath interfaces */
+#define PT_MAX_FLOWS 65536	/* flows the datapath remembers the way of */
+#define PT_MAX_MACS 4096	/* LAN hosts whose bridge port it remembers */
 
 #define PT_VERSION "0.2.0"
 /* The layout of the pinned maps: bumped whenever one of them changes. */
@@ -59,7 +62,8 @@ enum pt_rule_flags {
 };
 
 enum pt_cfg_flags {
-	PT_CFG_GENERIC = 1 << 0, /* XDP attached in generic (skb) mode */
+	PT_CFG_GENERIC = 1 << 0,  /* XDP attached in generic (skb) mode */
+	PT_CFG_FASTPATH = 1 << 1, /* forward accepted UDP flows in XDP (--fastpath) */
 };
 
 struct pt_range {
@@ -117,6 +121,58 @@ struct pt_config {
 	__u32 mark_mask; /* ... within these bits */
 	__u32 flags;	/* enum pt_cfg_flags */
 	__u32 ifindex;	/* of the interface when it was loaded */
+	__u32 lan[PT_MAX_LAN]; /* --fastpath interfaces (ifindex); 0: none */
+};
+
+/* pt_lan[ifindex]: an interface of the fast path's LAN side, or a port of one. */
+struct pt_lan {
+	__u32 l3_ifindex; /* where its routes and addresses are: itself, or its bridge */
+	__u32 bridge;	  /* 1: a bridge, whose hosts' ports pt_macs tells */
+};
+
+/* pt_macs (LRU): the bridge port a LAN host's MAC was last seen sending on. */
+struct pt_mac_key {
+	__u8 addr[6];
+	__u16 pad;
+};
+
+struct pt_mac {
+	__u32 port;	/* ifindex */
+	__u32 pad;
+	__u64 seen_ns;
+};
+
+/*
+ * pt_flows (LRU): how a triggered flow is forwarded, an entry a direction,
+ * keyed by its packets' tuple. A hint only: valid for the holder's tenure it
+ * was found in, and checked against conntrack again at least every
+ * PT_FLOW_CHECK_NS; evicted or stale, the datapath looks conntrack up.
+ */
+struct pt_flow_key {
+	__u32 saddr;	/* network order */
+	__u32 daddr;
+	__u16 sport;	/* network order */
+	__u16 dport;
+	__u32 proto;	/* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/* Where the fast path sends a flow's packets, as the kernel's routes said at the last check. */
+struct pt_hop {
+	__u32 ifindex;	/* 0: not looked up since the flow's last check */
+	__u16 mtu;
+	__u8 dmac[6];
+	__u8 smac[6];
+	__u16 pad;
+};
+
+struct pt_flow {
+	__u32 to;	  /* the address it gets: inbound the holder, outbound the WAN address */
+	__u32 holder;
+	__u64 since_ns;	  /* the holder's tenure (pt_active.since_ns) */
+	__u64 checked_ns; /* when conntrack last said so */
+	__u32 rule;
+	__u32 fast;	  /* conntrack saw a reply, the flow is UDP: the fast path may take it */
+	struct pt_hop hop;
 };
 
 /* pt_rule_stats[id], per CPU: what a rule did. */
@@ -140,8 +196,11 @@ struct pt_stats {
 	__u64 xdp_closed;	/* open port of an idle rule, or a flow of a former holder */
 	__u64 xdp_bad_holder;	/* holder not a LAN host: not forwarded */
 	__u64 xdp_bad_peer;	/* source not reached through the WAN: not forwarded */
-	__u64 xdp_ct_full;	/* conntrack took no new entry: not forwarded */
+	__u64 xdp_ct_full;	/* conntrack took no new entry (full, a tuple clash): not forwarded */
 	__u64 xdp_parse_fail;	/* not parseable IPv4 TCP/UDP, or a fragment */
+	__u64 xdp_fast;		/* inbound packets forwarded in XDP (fast path) */
+	__u64 lan_seen;		/* packets seen on the fast path's LAN side */
+	__u64 lan_fast;		/* holders' packets forwarded in XDP to the WAN */
 	__u64 tc_seen;
 	__u64 tc_trigger;	/* trigger packets of LAN hosts that touched a rule */
 	__u64 tc_refused;	/* trigger-port packets refused: not LAN-initiated */

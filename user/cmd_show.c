@@ -39,8 +39,11 @@ static const struct counter stats_counters[] = {
 	STAT(xdp_closed, "inbound to an idle rule or a former holder"),
 	STAT(xdp_bad_holder, "inbound refused: holder not a LAN host"),
 	STAT(xdp_bad_peer, "inbound refused: source not on the WAN side"),
-	STAT(xdp_ct_full, "inbound refused: conntrack table full"),
+	STAT(xdp_ct_full, "inbound refused: conntrack took no entry (full, clash)"),
 	STAT(xdp_parse_fail, "inbound not parsed (malformed, fragment)"),
+	STAT(xdp_fast, "inbound forwarded on the fast path"),
+	STAT(lan_seen, "LAN packets seen (fast path)"),
+	STAT(lan_fast, "outbound forwarded on the fast path"),
 	STAT(tc_seen, "outbound packets seen"),
 	STAT(tc_trigger, "outbound trigger packets of LAN hosts"),
 	STAT(tc_refused, "trigger-port packets refused: not LAN-initiated"),
@@ -202,6 +205,16 @@ static void wan_str(const struct instance *in, char *buf, size_t len)
 	snprintf(buf + strlen(buf), len - strlen(buf), " (pinned; %s has %s)", in->d->name, own);
 }
 
+static void fastpath_json(const struct pt_config *cfg)
+{
+	char name[IF_NAMESIZE];
+
+	jw_arr("fastpath");
+	for (int i = 0; i < PT_MAX_LAN && cfg->lan[i]; i++)
+		jw_str(NULL, pt_lan_name(cfg->lan[i], name));
+	jw_end();
+}
+
 static void addrs_json(const char *key, const __u32 *addrs, int n)
 {
 	char a[INET_ADDRSTRLEN];
@@ -225,11 +238,13 @@ static void instance_json(const struct instance *in)
 	jw_bool("wan_addr_pinned", d->cfg.wan_addr);
 	addrs_json("wan_addrs", in->wan, in->n_wan);
 	addrs_json("iface_addrs", in->iface, in->n_iface);
+	fastpath_json(&d->cfg);
 	jw_obj("health");
 	jw_bool("ok", !in->problem[0]);
 	jw_bool("interface", !in->health.gone && !in->health.recreated);
-	jw_bool("xdp_attached", !in->health.detached[PT_HOOK_XDP]);
-	jw_bool("tc_attached", !in->health.detached[PT_HOOK_TC_OUT]);
+	jw_bool("xdp_attached", pt_health_hook_ok(&in->health, PT_HOOK_XDP));
+	jw_bool("tc_attached", pt_health_hook_ok(&in->health, PT_HOOK_TC_OUT));
+	jw_bool("lan_attached", pt_health_hook_ok(&in->health, PT_HOOK_LAN));
 	if (in->problem[0])
 		jw_str("problem", in->problem);
 	else
@@ -240,12 +255,13 @@ static void instance_json(const struct instance *in)
 static void instance_line(const struct instance *in, int n_rules)
 {
 	const struct pt_dev *d = in->d;
-	char wan[256];
+	char wan[256], fast[128];
 
 	wan_str(in, wan, sizeof(wan));
-	printf("%s: WAN address %s, xdp %s, mark 0x%x/0x%x, %d rule%s\n", d->name, wan,
-	       d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native",
-	       d->cfg.mark, d->cfg.mark_mask, n_rules, n_rules == 1 ? "" : "s");
+	pt_fastpath_str(&d->cfg, fast, sizeof(fast));
+	printf("%s: WAN address %s, xdp %s, mark 0x%x/0x%x, fast path %s, %d rule%s\n", d->name,
+	       wan, d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native", d->cfg.mark,
+	       d->cfg.mark_mask, fast, n_rules, n_rules == 1 ? "" : "s");
 }
 
 static void warn_degraded(const struct instance *in)
@@ -348,7 +364,7 @@ int cmd_list(int argc, char **argv)
 static int status_instance(const struct pt_dev *d, struct instance *in, int n)
 {
 	struct pt_rule *rules = pt_store_load(&d->m);
-	char err[PT_ERR_LEN] = "", wan[256];
+	char err[PT_ERR_LEN] = "", wan[256], fast[128];
 	bool consistent;
 
 	if (!rules)
@@ -371,6 +387,8 @@ static int status_instance(const struct pt_dev *d, struct instance *in, int n)
 	printf("%-13s %s\n", "WAN address:", wan);
 	printf("%-13s %s\n", "xdp:", d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native");
 	printf("%-13s 0x%x/0x%x\n", "mark:", d->cfg.mark, d->cfg.mark_mask);
+	pt_fastpath_str(&d->cfg, fast, sizeof(fast));
+	printf("%-13s %s\n", "fast path:", fast);
 	printf("%-13s %d\n", "rules:", n);
 	printf("%-13s %s\n", "health:", in->problem[0] ? in->problem : "ok");
 	return 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,16 +200,64 @@ void pt_dev_close(struct pt_dev *d)
 	d->m.release = d->lock = -1;
 }
 
+static bool has_lan_link(const struct pt_health *h, int ifindex)
+{
+	for (int i = 0; i < h->n_links; i++)
+		if (h->links[i].hook == PT_HOOK_LAN && h->links[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/* Each --fastpath interface, or each port of it (a bridge; one added since too), has its link. */
+static void lan_coverage(const struct pt_dev *d, struct pt_health *h)
+{
+	int ports[PT_MAX_LAN_PORTS + 1], n;
+	bool bridge;
+
+	for (int i = 0; i < PT_MAX_LAN && d->cfg.lan[i] && !h->uncovered; i++) {
+		n = pt_iface_ports(d->cfg.lan[i], ports, PT_MAX_LAN_PORTS, &bridge, NULL);
+		n = n < PT_MAX_LAN_PORTS ? n : PT_MAX_LAN_PORTS;
+		if (n >= 0 && !bridge)
+			ports[n++] = d->cfg.lan[i];
+		if (n < 0 || !if_indextoname(d->cfg.lan[i], h->port.ifname)) {
+			h->port.ifindex = d->cfg.lan[i];
+			pt_lan_name(d->cfg.lan[i], h->port.ifname);
+			h->uncovered = true;
+		}
+		for (int p = 0; p < n && !h->uncovered; p++) {
+			h->uncovered = !has_lan_link(h, ports[p]);
+			h->port.ifindex = ports[p];
+			if_indextoname(ports[p], h->port.ifname);
+		}
+	}
+	h->port.hook = PT_HOOK_LAN;
+}
+
 void pt_dev_health(const struct pt_dev *d, struct pt_health *h)
 {
-	bool attached[PT_N_HOOKS];
-
 	memset(h, 0, sizeof(*h));
 	h->gone = !d->ifindex;
 	h->recreated = d->ifindex && (__u32)d->ifindex != d->cfg.ifindex;
-	pt_links_attached(d->dir, d->ifindex, attached);
-	for (int i = 0; i < PT_N_HOOKS; i++)
-		h->detached[i] = !attached[i];
+	h->unattached[PT_HOOK_XDP] = h->unattached[PT_HOOK_TC_OUT] = true;
+	h->n_links = pt_links_list(d->dir, d->ifindex, h->links, PT_MAX_ATTACH);
+	for (int i = 0; i < h->n_links; i++) {
+		h->unattached[h->links[i].hook] = false;
+		if (!h->links[i].attached && !h->detached) {
+			h->detached = true;
+			h->link = h->links[i];
+		}
+	}
+	lan_coverage(d, h);
+}
+
+bool pt_health_hook_ok(const struct pt_health *h, enum pt_hook hook)
+{
+	if (h->unattached[hook] || (hook == PT_HOOK_LAN && h->uncovered))
+		return false;
+	for (int i = 0; i < h->n_links; i++)
+		if (h->links[i].hook == hook && !h->links[i].attached)
+			return false;
+	return true;
 }
 
 const char *pt_health_problem(const struct pt_health *h, char *buf, size_t len)
@@ -217,12 +266,24 @@ const char *pt_health_problem(const struct pt_health *h, char *buf, size_t len)
 		return "the interface no longer exists";
 	if (h->recreated)
 		return "the interface was deleted and created again";
-	for (int i = 0; i < PT_N_HOOKS; i++)
-		if (h->detached[i]) {
-			snprintf(buf, len, "its %s program is no longer attached", pt_hook_name(i));
+	for (int i = 0; i < PT_HOOK_LAN; i++)
+		if (h->unattached[i]) {
+			snprintf(buf, len, "its %s program is not attached", pt_hook_name(i));
 			return buf;
 		}
-	return NULL;
+	if (h->uncovered) {
+		snprintf(buf, len, "its %s program is not attached to %s", pt_hook_name(PT_HOOK_LAN),
+			 h->port.ifname);
+		return buf;
+	}
+	if (!h->detached)
+		return NULL;
+	if (h->link.hook == PT_HOOK_LAN)
+		snprintf(buf, len, "its %s program is no longer attached to %s",
+			 pt_hook_name(h->link.hook), h->link.ifname);
+	else
+		snprintf(buf, len, "its %s program is no longer attached", pt_hook_name(h->link.hook));
+	return buf;
 }
 
 int pt_wan_addrs(const struct pt_maps *m, const struct pt_config *cfg, __u32 *addrs)
@@ -232,4 +293,21 @@ int pt_wan_addrs(const struct pt_maps *m, const struct pt_config *cfg, __u32 *ad
 		return 1;
 	}
 	return pt_iface_ipv4(m->ifname, addrs);
+}
+
+const char *pt_lan_name(__u32 ifindex, char *buf)
+{
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "#%u", ifindex);
+	return buf;
+}
+
+void pt_fastpath_str(const struct pt_config *cfg, char *buf, size_t len)
+{
+	char name[IF_NAMESIZE];
+
+	snprintf(buf, len, "%s", cfg->lan[0] ? "" : "off");
+	for (int i = 0; i < PT_MAX_LAN && cfg->lan[i]; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "",
+			 pt_lan_name(cfg->lan[i], name));
 }

@@ -53,9 +53,15 @@ enum pt_open_flags {
 
 /* What may be wrong with a loaded instance; all false: healthy. */
 struct pt_health {
-	bool gone;			/* the interface no longer exists */
-	bool recreated;			/* it is another interface of the same name */
-	bool detached[PT_N_HOOKS];	/* a program no longer runs on its hook */
+	bool gone;		  /* the interface no longer exists */
+	bool recreated;		  /* it is another interface of the same name */
+	bool detached;		  /* a program no longer runs on its hook: ... */
+	struct pt_attach link;	  /* ... this one's */
+	bool unattached[PT_N_HOOKS]; /* no link at all holds the hook (WAN ones) */
+	bool uncovered;		  /* a --fastpath LAN interface or bridge port has no link: ... */
+	struct pt_attach port;	  /* ... this one (ifname "#N" when it is gone) */
+	struct pt_attach links[PT_MAX_ATTACH]; /* every link pinned */
+	int n_links;
 };
 
 /* Opens the instance on dev, or on the one loaded interface when dev is NULL. */
@@ -67,10 +73,17 @@ bool pt_dev_loaded(const char *dev);
 int pt_dev_adopt(struct pt_dev *d);
 
 void pt_dev_health(const struct pt_dev *d, struct pt_health *h);
+/* Do the hook's links (all of them; WAN hooks: at least one) hold it? */
+bool pt_health_hook_ok(const struct pt_health *h, enum pt_hook hook);
 /* The first thing wrong, as a sentence; NULL when healthy. */
 const char *pt_health_problem(const struct pt_health *h, char *buf, size_t len);
 
 /* The WAN addresses in use (network order) into addrs[PT_ADDRS_MAX]; how many. */
 int pt_wan_addrs(const struct pt_maps *m, const struct pt_config *cfg, __u32 *addrs);
+
+/* A --fastpath interface's name into buf[IF_NAMESIZE]; "#N" when it is gone. */
+const char *pt_lan_name(__u32 ifindex, char *buf);
+/* The --fastpath interfaces, "br-lan, eth1", or "off". */
+void pt_fastpath_str(const struct pt_config *cfg, char *buf, size_t len);
 
 #endif /* PT_DEV_H */

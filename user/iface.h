@@ -3,6 +3,7 @@
 #ifndef PT_IFACE_H
 #define PT_IFACE_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 #define PT_ADDRS_MAX 16
@@ -11,5 +12,11 @@
 int pt_ifname_check(const char *name);
 /* The IPv4 addresses of ifname (network order) into addrs[PT_ADDRS_MAX]; how many. */
 int pt_iface_ipv4(const char *ifname, __u32 *addrs);
+
+/*
+ * Is ifindex a bridge (*bridge)? Then its ports (ifindex) into ports[max]:
+ * how many it has (more than max: the first max); -1 on error. *master (unless NULL): the bridge ifindex is a port of, or 0.
+ */
+int pt_iface_ports(int ifindex, int *ports, int max, bool *bridge, int *master);
 
 #endif /* PT_IFACE_H */

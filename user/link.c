@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <stdio.h>
@@ -15,13 +16,14 @@
 #define PT_BPF_TCX_EGRESS 47
 
 static const struct hook {
-	const char *pin;  /* in the instance's pin directory */
+	const char *pin;  /* in the instance's pin directory (LAN: and the port's name) */
 	const char *prog; /* the program it runs */
 	const char *name; /* as messages say it */
 	int type;	  /* enum bpf_attach_type */
 } hooks[PT_N_HOOKS] = {
 	[PT_HOOK_XDP] = { "link_xdp", "pt_xdp_in", "XDP", BPF_XDP },
 	[PT_HOOK_TC_OUT] = { "link_tc_out", "pt_tc_out", "TC egress", PT_BPF_TCX_EGRESS },
+	[PT_HOOK_LAN] = { "link_lan_", "pt_xdp_lan", "LAN XDP", BPF_XDP },
 };
 
 const char *pt_hook_name(enum pt_hook h)
@@ -29,9 +31,10 @@ const char *pt_hook_name(enum pt_hook h)
 	return hooks[h].name;
 }
 
-static void pin_path(const char *dir, enum pt_hook h, char *buf)
+static void pin_path(const char *dir, const struct pt_attach *a, char *buf)
 {
-	snprintf(buf, PT_PIN_MAX, "%s/%s", dir, hooks[h].pin);
+	snprintf(buf, PT_PIN_MAX, "%s/%s%s", dir, hooks[a->hook].pin,
+		 a->hook == PT_HOOK_LAN ? a->ifname : "");
 }
 
 static int prog_fd(const struct ptctl *skel, enum pt_hook h)
@@ -53,71 +56,109 @@ static int link_info(int fd, __u32 *prog_id, __u32 *ifindex)
 	return 0;
 }
 
-/* A link for hook h; XDP in native mode, or generic (*generic, or native is unsupported). */
-static int create(enum pt_hook h, int ifindex, const struct ptctl *skel, bool *generic,
+/* A link for a; XDP in native mode, or generic (*generic, or native is unsupported). */
+static int create(const struct pt_attach *a, const struct ptctl *skel, bool *generic,
 		  bool fallback)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, o);
-	int fd;
+	int fd, prog = prog_fd(skel, a->hook);
 
-	if (h != PT_HOOK_XDP)
-		return bpf_link_create(prog_fd(skel, h), ifindex, hooks[h].type, &o);
+	if (hooks[a->hook].type != BPF_XDP)
+		return bpf_link_create(prog, a->ifindex, hooks[a->hook].type, &o);
 	o.flags = *generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	fd = bpf_link_create(prog_fd(skel, h), ifindex, BPF_XDP, &o);
+	fd = bpf_link_create(prog, a->ifindex, BPF_XDP, &o);
 	if (fd != -EOPNOTSUPP || *generic || !fallback)
 		return fd;
 	*generic = true;
 	o.flags = XDP_FLAGS_SKB_MODE;
-	return bpf_link_create(prog_fd(skel, h), ifindex, BPF_XDP, &o);
+	return bpf_link_create(prog, a->ifindex, BPF_XDP, &o);
 }
 
-int pt_links_attach(const char *dir, int ifindex, const struct ptctl *skel, bool *generic,
-		    bool fallback)
+static int attach_error(const struct pt_attach *a, bool generic, int err)
+{
+	if (hooks[a->hook].type == BPF_XDP && (err == -EBUSY || err == -EEXIST))
+		return pt_error("%s already has an XDP program; ptctl needs the XDP hook", a->ifname);
+	return pt_error("cannot attach %s%s to %s: %s", hooks[a->hook].name,
+			hooks[a->hook].type != BPF_XDP ? "" : generic ? " (generic mode)" : " (native mode)",
+			a->ifname, strerror(-err));
+}
+
+int pt_links_attach(const char *dir, const struct pt_attach *att, int n,
+		    const struct ptctl *skel, bool *generic, bool fallback)
 {
 	char path[PT_PIN_MAX];
-	int fd[PT_N_HOOKS], h, err = 0;
+	int fd[PT_MAX_ATTACH], i, err = 0;
 
-	for (h = 0; h < PT_N_HOOKS; h++) {
-		fd[h] = create(h, ifindex, skel, generic, fallback);
-		if (fd[h] < 0) {
-			err = fd[h];
-			if (h == PT_HOOK_XDP && (err == -EBUSY || err == -EEXIST))
-				pt_error("the interface already has an XDP program; ptctl needs the XDP hook");
-			else
-				pt_error("cannot attach %s%s: %s", hooks[h].name,
-					 h == PT_HOOK_XDP ? (*generic ? " (generic mode)" : " (native mode)") : "",
-					 strerror(-err));
+	for (i = 0; i < n && i < PT_MAX_ATTACH; i++) {
+		fd[i] = create(&att[i], skel, generic, fallback && att[i].hook == PT_HOOK_XDP);
+		if (fd[i] < 0) {
+			err = attach_error(&att[i], *generic, fd[i]);
 			break;
 		}
-		pin_path(dir, h, path);
-		if (bpf_obj_pin(fd[h], path)) {
+		pin_path(dir, &att[i], path);
+		if (bpf_obj_pin(fd[i], path)) {
 			err = pt_error("cannot pin %s: %s", path, strerror(errno));
-			close(fd[h]);
+			close(fd[i]);
 			break;
 		}
 	}
 	/* Undo on failure: unpinned and closed, a link detaches itself. */
-	while (h-- > 0) {
+	while (i-- > 0) {
 		if (err) {
-			pin_path(dir, h, path);
+			pin_path(dir, &att[i], path);
 			unlink(path);
 		}
-		close(fd[h]);
+		close(fd[i]);
 	}
 	return err ? -1 : 0;
 }
 
+/* The hook of the link pinned as name; -1 if name is no link's. */
+static int pin_hook(const char *name, char *ifname)
+{
+	for (int h = 0; h < PT_N_HOOKS; h++) {
+		size_t len = strlen(hooks[h].pin);
+
+		if (h == PT_HOOK_LAN && !strncmp(name, hooks[h].pin, len) && name[len] &&
+		    strlen(name + len) < IF_NAMESIZE) {
+			strcpy(ifname, name + len);
+			return h;
+		}
+		if (h != PT_HOOK_LAN && !strcmp(name, hooks[h].pin))
+			return h;
+	}
+	return -1;
+}
+
+/* The links pinned in dir, their hooks and interface names (WAN: ""). */
+static int pinned(const char *dir, struct pt_attach *att, int max)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0, h;
+
+	while (d && (e = readdir(d)) && n < max) {
+		memset(&att[n], 0, sizeof(att[n]));
+		h = pin_hook(e->d_name, att[n].ifname);
+		if (h >= 0)
+			att[n++].hook = h;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 /*
- * Points the link pinned for h at prog (an fd); *old gets the fd of the
+ * Points the link pinned for a at prog (an fd); *old gets the fd of the
  * program it ran (to close), on success only.
  */
-static int swap(const char *dir, enum pt_hook h, int prog, int *old)
+static int swap(const char *dir, const struct pt_attach *a, int prog, int *old)
 {
 	char path[PT_PIN_MAX];
 	__u32 old_id, ifindex;
 	int fd, old_fd = -1, err = -1;
 
-	pin_path(dir, h, path);
+	pin_path(dir, a, path);
 	fd = bpf_obj_get(path);
 	if (fd >= 0 && !link_info(fd, &old_id, &ifindex) &&
 	    (old_fd = bpf_prog_get_fd_by_id(old_id)) >= 0) {
@@ -126,7 +167,7 @@ static int swap(const char *dir, enum pt_hook h, int prog, int *old)
 		err = bpf_link_update(fd, prog, &o);
 	}
 	if (err) {
-		pt_error("cannot replace the %s program: %s", hooks[h].name, strerror(errno));
+		pt_error("cannot replace the %s program: %s", hooks[a->hook].name, strerror(errno));
 		if (old_fd >= 0)
 			close(old_fd);
 	}
@@ -138,36 +179,38 @@ static int swap(const char *dir, enum pt_hook h, int prog, int *old)
 
 int pt_links_update(const char *dir, const struct ptctl *skel)
 {
-	int old[PT_N_HOOKS], h, err = 0, undone;
+	struct pt_attach att[PT_MAX_ATTACH];
+	int old[PT_MAX_ATTACH], n = pinned(dir, att, PT_MAX_ATTACH), i, err = 0, undone;
 
-	for (h = 0; h < PT_N_HOOKS && !err; h++)
-		err = swap(dir, h, prog_fd(skel, h), &old[h]);
+	for (i = 0; i < n && !err; i++)
+		err = swap(dir, &att[i], prog_fd(skel, att[i].hook), &old[i]);
 	if (err)
-		h--; /* the one that failed holds nothing */
-	/* On failure, the hooks swapped already get their old programs back. */
-	while (h-- > 0) {
-		if (err && !swap(dir, h, old[h], &undone))
+		i--; /* the one that failed holds nothing */
+	/* On failure, the links swapped already get their old programs back. */
+	while (i-- > 0) {
+		if (err && !swap(dir, &att[i], old[i], &undone))
 			close(undone);
-		close(old[h]);
+		close(old[i]);
 	}
 	return err;
 }
 
 int pt_links_detach(const char *dir)
 {
+	struct pt_attach att[PT_MAX_ATTACH];
+	int n = pinned(dir, att, PT_MAX_ATTACH), ret = 0;
 	char path[PT_PIN_MAX];
-	int ret = 0;
 
-	for (int h = 0; h < PT_N_HOOKS; h++) {
+	for (int i = 0; i < n; i++) {
 		int fd;
 
-		pin_path(dir, h, path);
+		pin_path(dir, &att[i], path);
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue;
 		/* Explicitly: another process may hold the link open. */
 		if (bpf_link_detach(fd) && errno != EINVAL)
-			ret = pt_error("cannot detach %s: %s", hooks[h].name, strerror(errno));
+			ret = pt_error("cannot detach %s: %s", hooks[att[i].hook].name, strerror(errno));
 		close(fd);
 		unlink(path);
 	}
@@ -179,7 +222,7 @@ static bool hook_runs(enum pt_hook h, int ifindex, __u32 prog_id)
 {
 	__u32 ids[64], n = 64, id = 0;
 
-	if (h == PT_HOOK_XDP) {
+	if (hooks[h].type == BPF_XDP) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
 		return !bpf_xdp_query(ifindex, 0, &q) && (q.drv_prog_id == prog_id ||
@@ -192,21 +235,25 @@ static bool hook_runs(enum pt_hook h, int ifindex, __u32 prog_id)
 	return id;
 }
 
-void pt_links_attached(const char *dir, int ifindex, bool attached[PT_N_HOOKS])
+int pt_links_list(const char *dir, int wan_ifindex, struct pt_attach *att, int max)
 {
+	int n = pinned(dir, att, max);
 	char path[PT_PIN_MAX];
 	__u32 prog_id, link_ifindex;
 
-	for (int h = 0; h < PT_N_HOOKS; h++) {
+	for (int i = 0; i < n; i++) {
+		struct pt_attach *a = &att[i];
 		int fd;
 
-		pin_path(dir, h, path);
+		a->ifindex = a->hook == PT_HOOK_LAN ? (int)if_nametoindex(a->ifname) : wan_ifindex;
+		pin_path(dir, a, path);
 		fd = bpf_obj_get(path);
-		attached[h] = fd >= 0 && ifindex && !link_info(fd, &prog_id, &link_ifindex) &&
-			      link_ifindex == (__u32)ifindex && hook_runs(h, ifindex, prog_id);
+		a->attached = fd >= 0 && a->ifindex && !link_info(fd, &prog_id, &link_ifindex) &&
+			      link_ifindex == (__u32)a->ifindex && hook_runs(a->hook, a->ifindex, prog_id);
 		if (fd >= 0)
 			close(fd);
 	}
+	return n;
 }
 
 static bool ours(__u32 prog_id)

@@ -30,7 +30,7 @@ enum pt_mode { MODE_AUTO, MODE_NATIVE, MODE_GENERIC };
 struct load_opts {
 	const char *dev;
 	enum pt_mode mode;
-	bool have_wan, have_mark;
+	bool have_wan, have_mark, have_fastpath;
 	struct pt_config cfg;
 };
 
@@ -39,12 +39,36 @@ static const char *mode_name(__u32 cfg_flags)
 	return cfg_flags & PT_CFG_GENERIC ? "generic" : "native";
 }
 
+/* --fastpath LAN[,LAN...]: the interfaces, into cfg->lan[] and its flags. */
+static int parse_fastpath(char *list, struct pt_config *cfg)
+{
+	int n = 0;
+
+	for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+		if (n == PT_MAX_LAN)
+			return pt_error("--fastpath takes at most %d interfaces", PT_MAX_LAN);
+		if (pt_ifname_check(name))
+			return -1;
+		if (!(cfg->lan[n] = if_nametoindex(name)))
+			return pt_error("unknown interface '%s' in --fastpath", name);
+		for (int i = 0; i < n; i++)
+			if (cfg->lan[i] == cfg->lan[n])
+				return pt_error("'%s' is twice in --fastpath", name);
+		n++;
+	}
+	if (!n)
+		return pt_error("--fastpath needs an interface");
+	cfg->flags |= PT_CFG_FASTPATH;
+	return 0;
+}
+
 static int parse_load_opts(int argc, char **argv, struct load_opts *o)
 {
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "wan-addr", required_argument, NULL, 'w' },
 		{ "mark", required_argument, NULL, 'k' },
+		{ "fastpath", required_argument, NULL, 'f' },
 		{},
 	};
 	char err[PT_ERR_LEN];
@@ -72,6 +96,11 @@ static int parse_load_opts(int argc, char **argv, struct load_opts *o)
 				return pt_error("%s", err);
 			o->have_mark = true;
 			break;
+		case 'f':
+			if (parse_fastpath(optarg, &o->cfg))
+				return -1;
+			o->have_fastpath = true;
+			break;
 		default:
 			return -1;
 		}
@@ -87,9 +116,12 @@ static int parse_load_opts(int argc, char **argv, struct load_opts *o)
 		o->cfg.mark = PT_MARK_DEFAULT;
 		o->cfg.mark_mask = PT_MASK_DEFAULT;
 	}
+	for (int i = 0; i < PT_MAX_LAN; i++)
+		if (o->cfg.lan[i] == o->cfg.ifindex)
+			return pt_error("%s is the WAN interface: not one of --fastpath", o->dev);
 	o->cfg.abi = PT_ABI_MAGIC;
 	snprintf(o->cfg.made_by, sizeof(o->cfg.made_by), "%s", PT_VERSION);
-	o->cfg.flags = o->mode == MODE_GENERIC ? PT_CFG_GENERIC : 0;
+	o->cfg.flags |= o->mode == MODE_GENERIC ? PT_CFG_GENERIC : 0;
 	return 0;
 }
 
@@ -104,6 +136,8 @@ static int merge_old_config(struct load_opts *o, const struct pt_config *old)
 		what = "--wan-addr";
 	else if (o->have_mark && (o->cfg.mark != old->mark || o->cfg.mark_mask != old->mark_mask))
 		what = "--mark";
+	else if (o->have_fastpath && memcmp(o->cfg.lan, old->lan, sizeof(old->lan)))
+		what = "--fastpath";
 	if (what)
 		return pt_error("%s is already loaded with a different %s; run 'ptctl unload %s' "
 				"first to change it",
@@ -111,20 +145,74 @@ static int merge_old_config(struct load_opts *o, const struct pt_config *old)
 	o->cfg.mark = old->mark;
 	o->cfg.mark_mask = old->mark_mask;
 	o->cfg.flags = old->flags;
+	memcpy(o->cfg.lan, old->lan, sizeof(old->lan)); /* kept without --fastpath */
 	o->mode = old->flags & PT_CFG_GENERIC ? MODE_GENERIC : MODE_NATIVE;
 	return 0;
+}
+
+/*
+ * Where the programs go: XDP and TC egress on the WAN interface; with the
+ * fast path, pt_xdp_lan on each LAN interface, or each port of a LAN bridge
+ * (XDP cannot send to a bridge: the fast path sends to its ports). pt_lan
+ * gets what the datapath needs to know of them.
+ */
+static int attachments(const struct load_opts *o, const struct ptctl *skel,
+		       struct pt_attach *att)
+{
+	int n = 0, ports[PT_MAX_LAN_PORTS], n_ports, master, fd = bpf_map__fd(skel->maps.pt_lan);
+	char bname[IF_NAMESIZE];
+	bool bridge;
+
+	att[n++] = (struct pt_attach){ .hook = PT_HOOK_XDP, .ifindex = o->cfg.ifindex };
+	att[n++] = (struct pt_attach){ .hook = PT_HOOK_TC_OUT, .ifindex = o->cfg.ifindex };
+	for (int i = 0; i < PT_MAX_LAN && o->cfg.lan[i]; i++) {
+		struct pt_lan lan = { .l3_ifindex = o->cfg.lan[i] };
+		char name[IF_NAMESIZE];
+
+		if (!if_indextoname(o->cfg.lan[i], name))
+			return pt_error("the --fastpath interface %s no longer exists",
+					pt_lan_name(o->cfg.lan[i], name));
+		n_ports = pt_iface_ports(o->cfg.lan[i], ports, PT_MAX_LAN_PORTS, &bridge, &master);
+		if (n_ports < 0)
+			return -1;
+		if (n + n_ports + !bridge > PT_MAX_ATTACH)
+			return pt_error("--fastpath covers more than %d interfaces", PT_MAX_LAN_PORTS);
+		/* Its routes and addresses are the bridge's: the fast path would find none. */
+		if (master)
+			return pt_error("%s is a port of %s: give --fastpath %s", name,
+					pt_lan_name(master, bname), bname);
+		if (bridge && !n_ports)
+			return pt_error("bridge %s of --fastpath has no ports", name);
+		if (!bridge)
+			ports[n_ports++] = o->cfg.lan[i];
+		lan.bridge = bridge;
+		if (bpf_map_update_elem(fd, &o->cfg.lan[i], &lan, BPF_ANY))
+			return pt_error("cannot write pt_lan: %s", strerror(errno));
+		lan.bridge = 0;
+		for (int p = 0; p < n_ports; p++) {
+			att[n] = (struct pt_attach){ .hook = PT_HOOK_LAN, .ifindex = ports[p] };
+			if_indextoname(ports[p], att[n++].ifname);
+			if (bridge && bpf_map_update_elem(fd, &ports[p], &lan, BPF_ANY))
+				return pt_error("cannot write pt_lan: %s", strerror(errno));
+		}
+	}
+	if_indextoname(o->cfg.ifindex, att[0].ifname);
+	strcpy(att[1].ifname, att[0].ifname);
+	return n;
 }
 
 /* New links; without --mode, native XDP where the driver has it, else generic. */
 static int attach(struct load_opts *o, const char *dir, const struct ptctl *skel)
 {
 	bool generic = o->mode == MODE_GENERIC;
+	struct pt_attach att[PT_MAX_ATTACH];
+	int n = attachments(o, skel, att);
 
-	if (pt_links_attach(dir, o->cfg.ifindex, skel, &generic, o->mode == MODE_AUTO))
+	if (n < 0 || pt_links_attach(dir, att, n, skel, &generic, o->mode == MODE_AUTO))
 		return -1;
 	if (generic && o->mode == MODE_AUTO)
 		pt_note("%s has no native XDP: attached in generic mode", o->dev);
-	o->cfg.flags = generic ? PT_CFG_GENERIC : 0;
+	o->cfg.flags = (o->cfg.flags & ~PT_CFG_GENERIC) | (generic ? PT_CFG_GENERIC : 0);
 	return 0;
 }
 
@@ -166,7 +254,8 @@ static int adopt(struct load_opts *o, struct pt_dev *d, bool *reattach)
 	if (pt_dev_adopt(d) || merge_old_config(o, &d->cfg))
 		return -1;
 	pt_dev_health(d, &h);
-	*reattach = h.recreated || h.detached[PT_HOOK_XDP] || h.detached[PT_HOOK_TC_OUT];
+	*reattach = h.recreated || h.detached || h.uncovered || h.unattached[PT_HOOK_XDP] ||
+		    h.unattached[PT_HOOK_TC_OUT];
 	return 0;
 }
 
@@ -201,13 +290,15 @@ static int load(struct load_opts *o, struct pt_dev *d, bool upgrade)
 
 static void loaded_note(const struct load_opts *o, bool upgrade)
 {
-	char addr[INET_ADDRSTRLEN] = "";
+	char addr[INET_ADDRSTRLEN] = "", fast[128];
 
 	if (o->cfg.wan_addr)
 		inet_ntop(AF_INET, &o->cfg.wan_addr, addr, sizeof(addr));
-	pt_note("%s %s: xdp %s, WAN address %s%s, mark 0x%x/0x%x", upgrade ? "reloaded" : "loaded",
-		o->dev, mode_name(o->cfg.flags), o->cfg.wan_addr ? addr : "that of ",
-		o->cfg.wan_addr ? "" : o->dev, o->cfg.mark, o->cfg.mark_mask);
+	pt_fastpath_str(&o->cfg, fast, sizeof(fast));
+	pt_note("%s %s: xdp %s, WAN address %s%s, mark 0x%x/0x%x, fast path %s",
+		upgrade ? "reloaded" : "loaded", o->dev, mode_name(o->cfg.flags),
+		o->cfg.wan_addr ? addr : "that of ", o->cfg.wan_addr ? "" : o->dev, o->cfg.mark,
+		o->cfg.mark_mask, fast);
 }
 
 int cmd_load(int argc, char **argv)

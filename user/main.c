@@ -18,7 +18,8 @@ static const struct pt_command {
 	const char *args; /* one line */
 } commands[] = {
 	{ "load", cmd_load,
-	  "IFACE [--mode native|generic] [--wan-addr A.B.C.D] [--mark VALUE[/MASK]]" },
+	  "IFACE [--mode native|generic] [--wan-addr A.B.C.D] [--mark VALUE[/MASK]] "
+	  "[--fastpath LAN[,LAN...]]" },
 	{ "unload", cmd_unload, "[--force] IFACE" },
 	{ "add-rule", cmd_add_rule,
 	  "[--dev IFACE] NAME --trigger PROTO:PORTS --open PROTO:PORTS[,...] [--timeout T] "
@@ -45,6 +46,7 @@ static const char *help_tail =
 	"\n"
 	"Examples:\n"
 	"  ptctl load wan0\n"
+	"  ptctl load wan0 --fastpath br-lan\n"
 	"  ptctl add-rule irc-dcc --trigger tcp:6667 --open tcp:59000-59010 --timeout 10m\n"
 	"  ptctl add-rule game --trigger udp:27015-27030 --open udp:27000-27015,tcp:27020\n"
 	"  ptctl -j list\n"
