@@ -16,6 +16,8 @@ SUITES=(
 	"tests/e2e/run.sh native:nat"
 	"tests/e2e/run.sh generic:nat"
 	"tests/e2e/run.sh native:routed"
+	"tests/e2e/run.sh native:nat:fast"
+	"tests/e2e/run.sh generic:nat:fast"
 	"tests/integrity/run.sh"
 	"tests/e2e/flood.sh"
 	"tests/ops/run.sh"

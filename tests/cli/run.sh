@@ -74,6 +74,14 @@ expect_error "unknown mode" "unknown mode 'turbo'" load wan0 --mode turbo
 expect_error "invalid --wan-addr" "invalid IPv4 address '300.1.1.1'" load wan0 --wan-addr 300.1.1.1
 expect_error "mark outside its mask" "within the mask" load wan0 --mark 0x10/0x01
 expect_usage "load without interface" "usage: ptctl load" load
+expect_error "--fastpath unknown interface" "unknown interface 'nosuch0' in --fastpath" \
+	load wan0 --fastpath nosuch0
+expect_error "--fastpath the WAN interface" "wan0 is the WAN interface" load wan0 --fastpath br-lan,wan0
+expect_error "--fastpath a bridge port" "lan1 is a port of br-lan: give --fastpath br-lan" \
+	load wan0 --fastpath lan1
+expect_error "--fastpath twice the same" "'br-lan' is twice in --fastpath" load wan0 --fastpath br-lan,br-lan
+expect_error "--fastpath without a name" "--fastpath needs an interface" load wan0 --fastpath ,
+expect_error "--fastpath name refused" "invalid interface name" load wan0 --fastpath ../x
 expect_usage "load with two interfaces" "too many arguments; usage: ptctl load" load wan0 nov4
 expect_usage "unknown command" "unknown command 'frobnicate'" frobnicate
 expect_usage "no command" "no command"
@@ -102,6 +110,7 @@ expect_ok "load wan0" load wan0 --mode native
 expect_error "reload with another mode" "different --mode" load wan0 --mode generic
 expect_error "reload with another mark" "different --mark" load wan0 --mark 0x1
 expect_error "reload with another WAN address" "different --wan-addr" load wan0 --wan-addr 198.51.100.9
+expect_error "reload adding a fast path" "different --fastpath" load wan0 --fastpath br-lan
 expect_ok "reload with the same options" load wan0 --mode native
 
 # Rules
@@ -163,6 +172,25 @@ expect_ok "load an interface without IPv4" load nov4
 expect_error "list without --dev, two loaded" "choose one with --dev" list
 expect_ok "list --dev nov4" list --dev nov4
 expect_ok "unload the second interface" unload nov4
+
+# The fast path: on each port of the bridge, one added later too (health,
+# then load again), gone with unload.
+xdp_on() { in_r ip -d link show "$1" | grep -q 'prog/xdp'; }
+expect_ok "load --fastpath br-lan" load nov4 --fastpath br-lan
+out=$(ptctl_r -j status --dev nov4)
+[[ $out == *'"fastpath":["br-lan"]'*'"lan_attached":true'* ]] && xdp_on lan1 && xdp_on lan2 &&
+	pass "fast path on both bridge ports" || fail "fast path on both bridge ports: $out"
+in_r ip link add lan9 type veth peer name lan9p && in_r ip link set lan9 master br-lan up
+out=$(ptctl_r status --dev nov4 2>&1)
+rc=$?
+[ $rc = 3 ] && [[ $out == *"health:       its LAN XDP program is not attached to lan9"* ]] &&
+	pass "a new bridge port: degraded, said" || fail "a new bridge port (exit $rc): $out"
+expect_ok "load again covers the new port" load nov4
+xdp_on lan9 && ptctl_r status --dev nov4 >/dev/null && pass "new port attached, healthy" ||
+	fail "new port attached, healthy"
+expect_ok "unload the fast path" unload nov4
+if xdp_on lan1 || xdp_on lan9; then fail "unload left XDP on a bridge port"; else pass "unload detaches the bridge ports"; fi
+in_r ip link del lan9
 
 # The good path, checked through the state it leaves.
 expect_ok "add a second rule" add-rule game.1 --trigger both:27015-27030 --open udp:27000-27014 --timeout 90s

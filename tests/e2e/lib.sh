@@ -8,7 +8,7 @@
 # Checks return 0 or 1 and leave a short explanation in DETAIL; scenarios
 # turn a failed check into REASON with need/expect_fail.
 
-SERVER_LIFE=${SERVER_LIFE:-90} # seconds any background server may live
+SERVER_LIFE=${SERVER_LIFE:-150} # seconds any background server may live (> a run)
 TCP_SIZE=16384                 # several segments: GSO/GRO see real work
 UDP_SIZE=3000                  # three datagrams of -b 1000: no IP fragments
 

@@ -7,9 +7,11 @@
 # host: the sha256 of the reply proves both directions byte-exact and which
 # host answered.
 #
-# Covered with --mode native and --mode generic on a masquerading router, and
-# natively on a routed LAN without NAT (a fresh topology for each run), with
-# the veth offloads a user would have:
+# Covered with --mode native and --mode generic on a masquerading router,
+# natively on a routed LAN without NAT, and in both modes with the fast path
+# (load --fastpath br-lan) on a masquerading router (a fresh topology for
+# each run), with the veth offloads a user would have (in the fast run GRO on
+# and tx checksum offload off on H1, H2 and W, as the README says):
 #   1  nothing open before a trigger (TCP, UDP, nmap)
 #   2  TCP and UDP triggers open TCP and UDP ports to the triggering host
 #   3  W only ever sees R_WAN as the source (pcap on W)
@@ -25,9 +27,11 @@
 #   8  50 rules held by two hosts, each forwarding to its holder
 #   9  ptctl load again (upgrade) keeps rules, holders, an open session
 #   10 del-rule spares the other rules; unload leaves no program, no pin
+# Every scenario runs in the fast run too: behaviour must not change with the
+# fast path. hostile.sh adds H1-H3 to every run, fast.sh F1-F6 to fast runs.
 # Prints PASS:/FAIL: per scenario and "e2e: N passed, N failed".
-# E2E_RUNS="native:nat" (MODE:LAN, LAN nat or routed) picks the runs;
-# PTCTL=path tests another build.
+# E2E_RUNS="native:nat" (MODE:LAN[:fast], LAN nat or routed, fast for
+# --fastpath br-lan) picks the runs; PTCTL=path tests another build.
 cd "$(dirname "$0")/../.." || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "Error: the e2e tests need root (netns, BPF)" >&2; exit 1; }
 [ -x build/ptctl ] || { echo "Error: build/ptctl missing: run make" >&2; exit 1; }
@@ -42,7 +46,16 @@ source tests/e2e/lib.sh
 source tests/e2e/scenarios.sh
 # shellcheck source=hostile.sh
 source tests/e2e/hostile.sh
-SCENARIOS=("${SCENARIOS[@]:0:${#SCENARIOS[@]}-1}" "${HOSTILE_SCENARIOS[@]}" "${SCENARIOS[@]: -1}")
+# shellcheck source=fast.sh
+source tests/e2e/fast.sh
+E2E_RUNS=${E2E_RUNS:-native:nat generic:nat native:routed native:nat:fast generic:nat:fast}
+
+# The scenarios of this run, the last one (unload) last.
+run_scenarios() {
+	local extra=("${HOSTILE_SCENARIOS[@]}")
+	[ "$FAST" = 1 ] && extra+=("${FAST_SCENARIOS[@]}")
+	RUN_SCENARIOS=("${SCENARIOS[@]:0:${#SCENARIOS[@]}-1}" "${extra[@]}" "${SCENARIOS[@]: -1}")
+}
 
 TMP=$(mktemp -d)
 cleanup() { topo_down; rm -rf "$TMP"; }
@@ -54,12 +67,13 @@ source tests/lib/report.sh
 
 run_mode() {
 	local entry name fn broken=
-	topo_up
+	topo_up && { [ "$FAST" = 0 ] || fast_hosts; }
 	local rc=$?
 	trap cleanup EXIT # topo_up set its own
 	[ $rc = 0 ] || broken="topology did not come up"
-	for entry in "${SCENARIOS[@]}"; do
-		name="[$MODE $TOPO_NAME] ${entry%%:*}" fn=${entry##*:}
+	run_scenarios
+	for entry in "${RUN_SCENARIOS[@]}"; do
+		name="[$MODE $TOPO_NAME${FAST_NAME}] ${entry%%:*}" fn=${entry##*:}
 		if [ -n "$broken" ]; then
 			fail "$name" "$broken"
 			continue
@@ -75,14 +89,21 @@ run_mode() {
 	topo_down
 }
 
-# Each run is an XDP mode and a LAN: masqueraded (nat) or routed without NAT.
+# Each run is an XDP mode, a LAN: masqueraded (nat) or routed without NAT,
+# and with "fast" the fast path on the LAN bridge.
+for run in $E2E_RUNS; do
+	[[ $run =~ ^(native|generic):(nat|routed)(:fast)?$ ]] ||
+		{ echo "Error: E2E_RUNS: '$run' is not MODE:LAN[:fast] (native|generic, nat|routed)" >&2; exit 2; }
+done
 start=$SECONDS
-for run in ${E2E_RUNS:-native:nat generic:nat native:routed}; do
-	MODE=${run%%:*}
-	TOPO_ROUTED=$([ "${run##*:}" = routed ] && echo 1 || echo 0)
+for run in $E2E_RUNS; do
+	IFS=: read -r MODE lan fast <<<"$run"
+	TOPO_ROUTED=$([ "$lan" = routed ] && echo 1 || echo 0)
+	FAST=$([ "$fast" = fast ] && echo 1 || echo 0)
+	FAST_NAME=$([ "$FAST" = 1 ] && echo " fast")
 	# shellcheck source=../lib/topology.sh
 	source tests/lib/topology.sh
 	run_mode
 done
-echo "e2e: ${E2E_RUNS:-native:nat generic:nat native:routed} in $((SECONDS - start)) s"
+echo "e2e: $E2E_RUNS in $((SECONDS - start)) s"
 report e2e

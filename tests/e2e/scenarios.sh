@@ -51,10 +51,31 @@ tc_attached() {
 		{ DETAIL="no tcx link running pt_tc_out"; return 1; }
 }
 
+# ptctl load's options in this run: in a fast run (FAST=1) with the fast
+# path on the LAN bridge.
+load_opts() {
+	LOAD_OPTS=(--mode "$MODE")
+	[ "${FAST:-0}" = 0 ] || LOAD_OPTS+=(--fastpath br-lan)
+}
+
+# The LAN side of the fast path: pt_xdp_lan on both bridge ports, and ptctl's
+# health says so.
+lan_attached() {
+	local dev
+	for dev in lan1 lan2; do
+		in_r ip -d link show $dev | grep -q 'prog/xdp id [0-9]* name pt_xdp_lan' ||
+			{ DETAIL="no pt_xdp_lan on $dev"; return 1; }
+	done
+	ptctl_r -j status --dev wan0 | grep -q '"lan_attached":true' ||
+		{ DETAIL="ptctl -j status: no lan_attached"; return 1; }
+}
+
 s_load() {
-	need "ptctl load wan0 --mode $MODE" ptctl_ok load wan0 --mode "$MODE" || return 1
+	load_opts
+	need "ptctl load wan0 ${LOAD_OPTS[*]}" ptctl_ok load wan0 "${LOAD_OPTS[@]}" || return 1
 	need "XDP attached in $MODE mode" xdp_attached_as "$MODE" || return 1
 	need "TC programs attached" tc_attached || return 1
+	[ "${FAST:-0}" = 0 ] || need "fast path attached to the LAN ports" lan_attached || return 1
 	local r
 	for r in "${RULES[@]}"; do
 		# shellcheck disable=SC2086
@@ -291,19 +312,24 @@ s_reload() {
 	before=$(durable_state)
 	id0=$(xdp_prog_id)
 	need "a TCP session through R_WAN:5100 across ptctl load" \
-		tcp_session w "$R_WAN" 5100 h1 8 ptctl_ok load wan0 --mode "$MODE" || return 1
+		tcp_session w "$R_WAN" 5100 h1 8 ptctl_ok load wan0 "${LOAD_OPTS[@]}" || return 1
 	id1=$(xdp_prog_id)
 	[ -n "$id1" ] && [ "$id1" != "$id0" ] || { REASON="XDP program id $id0 -> ${id1:-none}: not reloaded"; return 1; }
 	need "XDP still in $MODE mode" xdp_attached_as "$MODE" || return 1
+	[ "${FAST:-0}" = 0 ] || need "fast path still on the LAN ports" lan_attached || return 1
 	need "stream still held by H1" rule_is stream active "$H1" || return 1
 	after=$(durable_state)
 	[ "$before" = "$after" ] || { REASON="rules or holders changed: $before -> $after"; return 1; }
 }
 
-# nothing_attached LINK...: no XDP program, none of the links (ids), no pins left.
+# nothing_attached LINK...: no XDP program (WAN or LAN ports), none of the
+# links (ids), no pins left.
 nothing_attached() {
-	local id
+	local id dev
 	[ -z "$(xdp_mode_on_wan)" ] || { DETAIL="XDP still on wan0"; return 1; }
+	for dev in lan1 lan2; do
+		! in_r ip link show $dev | grep -qw 'xdp\|xdpgeneric' || { DETAIL="XDP still on $dev"; return 1; }
+	done
 	for id in "$@"; do
 		! bpftool link show id "$id" >/dev/null 2>&1 || { DETAIL="link $id left"; return 1; }
 	done
@@ -311,9 +337,10 @@ nothing_attached() {
 	! test -e "$(r_root)" || { DETAIL="$(r_root) left"; return 1; }
 }
 
+# The ids of the pinned links: XDP, TC and with the fast path one per LAN port.
 link_ids() {
 	local l
-	for l in link_xdp link_tc_out; do
+	for l in link_xdp link_tc_out link_lan_lan1 link_lan_lan2; do
 		bpftool link show pinned "$(r_pins)/$l" 2>/dev/null | cut -d: -f1
 	done
 }
@@ -329,7 +356,7 @@ s_del_unload() {
 	need "TCP W -> R_WAN:10001 reaches H2" tcp_exchange w "$R_WAN" 10001 h2 || return 1
 	local links
 	links=$(link_ids)
-	[ "$(wc -w <<<"$links")" = 2 ] || { REASON="links pinned: '$links'"; return 1; }
+	[ "$(wc -w <<<"$links")" = $((${FAST:-0} ? 4 : 2)) ] || { REASON="links pinned: '$links'"; return 1; }
 	need "ptctl unload wan0" ptctl_ok unload wan0 || return 1
 	# shellcheck disable=SC2086 # a list of ids
 	need "nothing left attached or pinned" nothing_attached $links || return 1

@@ -32,6 +32,7 @@ topo_up || { fail "topology"; report integrity; exit 1; }
 trap cleanup EXIT
 
 not() { ! "$@"; }
+xdp_on() { in_r ip link show "$1" | grep -q xdp; }
 healthy() { ptctl_r status --dev "${1:-wan0}" >/dev/null 2>&1; }
 rule_names() { ptctl_r -j list --dev "${1:-wan0}" | grep -o '"name":"[^"]*"' | cut -d'"' -f4 | sort | tr '\n' ' '; }
 consistent() { ptctl_r -j status --dev wan0 | grep -q '"indexes_consistent":true'; }
@@ -103,6 +104,34 @@ check "load attaches it again" ptctl_ok load wan0
 check "...healthy" healthy
 check "...rules kept" [ "$(rule_names)" = "chat " ]
 
+# --- The fast path's bridge ports: all of them or nothing ---------------------
+# (an instance of its own on wanf, beside wan0's)
+in_r ip link add wanf type veth peer name wanfp && in_r ip link set wanf up
+in_r ip link set lan2 xdpgeneric obj build/bench_empty.bpf.o sec xdp
+out=$(ptctl_r load wanf --mode generic --fastpath br-lan 2>&1)
+check "another tool's XDP on lan2: load --fastpath br-lan refused" \
+	[ "$out" = "Error: lan2 already has an XDP program; ptctl needs the XDP hook" ]
+check "...nothing of it left: no pins" not test -e "$(r_root)/wanf"
+check "...no XDP on wanf or lan1" not xdp_on wanf
+check "...(lan1)" not xdp_on lan1
+check "...the other tool's program still on lan2" xdp_on lan2
+in_r ip link set lan2 xdpgeneric off
+check "load --fastpath br-lan" ptctl_ok load wanf --mode generic --fastpath br-lan
+in_r ip link add lan9 type veth peer name lan9p && in_r ip link set lan9 master br-lan up
+check "a port added: degraded" not healthy wanf
+check "load again" ptctl_ok load wanf
+check "...covers it" xdp_on lan9
+in_r ip link del lan9
+out=$(ptctl_r status --dev wanf 2>&1 >/dev/null)
+check "a port deleted: degraded, said" [ "$out" = "Warning: ptctl on wanf is degraded: its LAN XDP program is no longer attached to lan9" ]
+check "load again" ptctl_ok load wanf
+check "...healthy" healthy wanf
+check "...its pin gone" not test -e "$(r_root)/wanf/link_lan_lan9"
+check "unload wanf" ptctl_ok unload wanf
+check "...no XDP left on the ports" not xdp_on lan1
+check "wan0 untouched" healthy
+in_r ip link del wanf
+
 # --- 50 concurrent changes, 20 rounds ------------------------------------------
 # Round r adds c<r>-0..24 and deletes the rules the round before added; all at once.
 concurrent_round() {
@@ -151,7 +180,6 @@ xdp_link=$(bpftool link show pinned "$(r_pins)/link_xdp" | cut -d: -f1)
 bpftool link pin id "$xdp_link" /sys/fs/bpf/ptint-orphan
 rm -rf "$(r_root)"
 check "pins gone, a link held elsewhere: not loaded" not ptctl_r list
-xdp_on() { in_r ip link show "$1" | grep -q xdp; }
 check "...but XDP still attached" xdp_on wan0
 check "unload --force wan0" ptctl_ok unload --force wan0
 check "...detaches it" not xdp_on wan0
@@ -164,7 +192,7 @@ in_r ip link set dev other xdpgeneric obj build/bench_empty.bpf.o sec xdp
 id=$(xdp_id other)
 check "an XDP program not ptctl's on 'other'" [ -n "$id" ]
 out=$(ptctl_r load other 2>&1)
-check "load refuses its hook" [ "$out" = "Error: the interface already has an XDP program; ptctl needs the XDP hook" ]
+check "load refuses its hook" [ "$out" = "Error: other already has an XDP program; ptctl needs the XDP hook" ]
 check "...and leaves that program attached" [ "$(xdp_id other)" = "$id" ]
 check "...and pins nothing" not test -e "$(r_root)"
 report integrity

@@ -14,13 +14,15 @@
 #
 # TOPO_ROUTED=1: a routed LAN without NAT, public addresses behind the router
 # (H1 203.0.113.10, H2 203.0.113.11, R 203.0.113.1); W routes them via R.
+# TOPO_LAN3=1: also a LAN on a plain interface, not a bridge port: H3
+# 192.168.78.10 on R's lan3 192.168.78.1, admitted and masqueraded as br-lan.
 # Only TEST-NET and 192.168.x addresses; nothing routes out of the namespaces.
 #
 # Use: source it, call topo_up, then run commands with in_h1/in_h2/in_r/in_w.
 # topo_down runs on EXIT (trap set by topo_up).
 
 PT_NS=${PT_NS:-pt$$}
-NS_H1=$PT_NS-h1 NS_H2=$PT_NS-h2 NS_R=$PT_NS-r NS_W=$PT_NS-w
+NS_H1=$PT_NS-h1 NS_H2=$PT_NS-h2 NS_R=$PT_NS-r NS_W=$PT_NS-w NS_H3=$PT_NS-h3
 if [ "${TOPO_ROUTED:-0}" = 1 ]; then
 	LAN_NET=203.0.113 TOPO_NAME=routed
 else
@@ -28,6 +30,7 @@ else
 fi
 H1=$LAN_NET.10 H2=$LAN_NET.11 R_LAN=$LAN_NET.1
 R_WAN=198.51.100.1 W=198.51.100.2
+H3=192.168.78.10 R_LAN3=192.168.78.1
 PTCTL=${PTCTL:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/ptctl}
 PT_MARK_RULE='ct mark & 0xffff0000 == 0x70740000'
 
@@ -35,6 +38,7 @@ in_h1() { ip netns exec "$NS_H1" "$@"; }
 in_h2() { ip netns exec "$NS_H2" "$@"; }
 in_r() { ip netns exec "$NS_R" "$@"; }
 in_w() { ip netns exec "$NS_W" "$@"; }
+in_h3() { ip netns exec "$NS_H3" "$@"; }
 
 # ptctl runs in R's network namespace only, as the README says to run it:
 # `nsenter --net` keeps the host's mounts, so its pins live in the host's
@@ -49,7 +53,7 @@ topo_down() {
 	local ns
 	# What a test left of ptctl in R: its programs go with R's interfaces.
 	[ -e "/run/netns/$NS_R" ] && rm -rf "$(r_root)" && rmdir /sys/fs/bpf/ptctl 2>/dev/null
-	for ns in "$NS_H1" "$NS_H2" "$NS_R" "$NS_W"; do
+	for ns in "$NS_H1" "$NS_H2" "$NS_R" "$NS_W" "$NS_H3"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -64,6 +68,7 @@ table inet ptfw {
 		iif lo accept
 		ct state established,related accept
 		iifname "br-lan" accept
+		$([ "${TOPO_LAN3:-0}" = 1 ] && echo 'iifname "lan3" accept')
 		iifname "wan0" udp dport 51820 accept
 		iifname "wan0" tcp dport 2222 accept
 	}
@@ -71,6 +76,7 @@ table inet ptfw {
 		type filter hook forward priority filter; policy drop;
 		ct state established,related accept
 		iifname "br-lan" oifname "wan0" accept
+		$([ "${TOPO_LAN3:-0}" = 1 ] && echo 'iifname "lan3" oifname "wan0" accept')
 		iifname "wan0" ip daddr $H2 tcp dport 80 accept
 		iifname "wan0" $PT_MARK_RULE accept
 	}
@@ -101,6 +107,17 @@ topo_fw_ptctl() {
 	esac
 }
 
+# H3 on R's lan3 (TOPO_LAN3=1).
+topo_lan3() {
+	ip netns add "$NS_H3" && ip -n "$NS_H3" link set lo up || return 1
+	ip link add eth0 netns "$NS_H3" type veth peer name lan3 netns "$NS_R"
+	ip -n "$NS_R" addr add $R_LAN3/24 dev lan3
+	ip -n "$NS_R" link set lan3 up
+	ip -n "$NS_H3" addr add $H3/24 dev eth0
+	ip -n "$NS_H3" link set eth0 up
+	ip -n "$NS_H3" route add default via $R_LAN3
+}
+
 topo_up() {
 	trap topo_down EXIT
 	topo_down
@@ -127,12 +144,14 @@ topo_up() {
 	ip -n "$NS_W" link set eth0 up
 	ip -n "$NS_R" route add default via $W
 	[ "$TOPO_NAME" = nat ] || ip -n "$NS_W" route add $LAN_NET.0/24 via $R_WAN
+	[ "${TOPO_LAN3:-0}" = 1 ] && { topo_lan3 || return 1; }
 	in_r sysctl -qw net.ipv4.ip_forward=1
 	topo_firewall
 	# Wait for the links (bounded): ARP through the bridge and across the WAN.
 	local i
 	for i in $(seq 50); do
-		in_h1 ping -c1 -W1 -q $W >/dev/null 2>&1 && in_h2 ping -c1 -W1 -q $W >/dev/null 2>&1 && return 0
+		in_h1 ping -c1 -W1 -q $W >/dev/null 2>&1 && in_h2 ping -c1 -W1 -q $W >/dev/null 2>&1 &&
+			{ [ "${TOPO_LAN3:-0}" != 1 ] || in_h3 ping -c1 -W1 -q $W >/dev/null 2>&1; } && return 0
 		sleep 0.1
 	done
 	echo "topology: links did not come up" >&2

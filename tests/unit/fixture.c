@@ -60,7 +60,9 @@ int fix_load(struct fix *f)
 	__u32 zero = 0;
 
 	memset(f, 0, sizeof(*f));
-	if (!(f->wan = if_nametoindex("wan")))
+	f->wan = if_nametoindex("wan");
+	f->lan = if_nametoindex("lan");
+	if (!f->wan || !f->lan)
 		return -1;
 	cfg.ifindex = f->wan;
 	f->skel = ptctl__open();
@@ -116,17 +118,28 @@ int fix_run_tc(struct fix *f, const void *frame, __u32 len, struct run_result *r
 	return err;
 }
 
-int fix_run_xdp(struct fix *f, const void *frame, __u32 len, struct run_result *r)
+static int run_xdp(const struct bpf_program *prog, __u32 ifindex, const void *frame, __u32 len,
+		   struct run_result *r)
 {
-	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = f->wan };
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
 		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1,
 		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
-	int err = bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.pt_xdp_in), &o);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
 
 	r->retval = o.retval;
 	r->out_len = o.data_size_out;
 	return err;
+}
+
+int fix_run_xdp(struct fix *f, const void *frame, __u32 len, struct run_result *r)
+{
+	return run_xdp(f->skel->progs.pt_xdp_in, f->wan, frame, len, r);
+}
+
+int fix_run_xdp_lan(struct fix *f, const void *frame, __u32 len, struct run_result *r)
+{
+	return run_xdp(f->skel->progs.pt_xdp_lan, f->lan, frame, len, r);
 }
 
 int fix_active(struct fix *f, __u32 id, struct pt_active *a)
@@ -232,13 +245,22 @@ int fix_ct_add(const struct fix_ct *c)
 {
 	bool tcp = c->proto == IPPROTO_TCP;
 
+	/* The status before the mark: conntrack 1.4.7 takes a mark given before -u as the status. */
 	return fix_sh("conntrack -I -p %s -s %s -d %s --sport %u --dport %u "
-		      "-r %s -q %s --reply-port-src %u --reply-port-dst %u -m %u -t 120 %s "
+		      "-r %s -q %s --reply-port-src %u --reply-port-dst %u %s -m %u -t 120 "
 		      ">/dev/null 2>&1",
 		      proto_name(c->proto), c->src, c->dst, c->sport, c->dport,
 		      c->rsrc ? c->rsrc : c->dst, c->rdst ? c->rdst : c->src,
-		      c->rsrc ? c->rsport : c->dport, c->rdst ? c->rdport : c->sport, c->mark,
-		      tcp ? "--state ESTABLISHED -u SEEN_REPLY" : "-u SEEN_REPLY") ? -1 : 0;
+		      c->rsrc ? c->rsport : c->dport, c->rdst ? c->rdport : c->sport,
+		      tcp ? "--state ESTABLISHED -u SEEN_REPLY" : "-u SEEN_REPLY", c->mark) ? -1 : 0;
+}
+
+int fix_ct_answered(int proto, const char *src, __u16 sport, const char *dst, __u16 dport)
+{
+	/* Status bits only add up (NAT bits are the kernel's): this sets SEEN_REPLY alone. */
+	return fix_sh("conntrack -U -p %s --orig-src %s --orig-port-src %u --orig-dst %s "
+		      "--orig-port-dst %u -u SEEN_REPLY >/dev/null 2>&1",
+		      proto_name(proto), src, sport, dst, dport) ? -1 : 0;
 }
 
 /* The one line `conntrack -L ARGS` prints for the flow, into line; 0 if there is one. */

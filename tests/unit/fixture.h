@@ -27,6 +27,7 @@ struct fix {
 	struct pt_maps m;
 	struct pt_rule *rules; /* [PT_MAX_RULES], as pt_store_* keep them */
 	int wan;	       /* ifindex of "wan" */
+	int lan;	       /* ifindex of "lan" */
 };
 
 /* A fresh namespace with the two interfaces, the programs loaded with fresh maps. */
@@ -51,6 +52,8 @@ struct run_result {
 int fix_run_tc(struct fix *f, const void *frame, __u32 len, struct run_result *r);
 /* Runs pt_xdp_in on frame once, arriving on "wan". */
 int fix_run_xdp(struct fix *f, const void *frame, __u32 len, struct run_result *r);
+/* Runs pt_xdp_lan on frame once, arriving on "lan". */
+int fix_run_xdp_lan(struct fix *f, const void *frame, __u32 len, struct run_result *r);
 
 /* Holder entry of rule id; -1 when absent. */
 int fix_active(struct fix *f, __u32 id, struct pt_active *a);
@@ -102,6 +105,8 @@ struct fix_ct_entry {
 };
 int fix_ct_get(int proto, const char *src, __u16 sport, const char *dst, __u16 dport,
 	       struct fix_ct_entry *e);
+/* Marks the entry of that original tuple answered (SEEN_REPLY), as a reply would. */
+int fix_ct_answered(int proto, const char *src, __u16 sport, const char *dst, __u16 dport);
 /* How many entries conntrack holds. */
 int fix_ct_count(void);
 
