@@ -91,7 +91,7 @@ e2e: $(BUILD)/ptctl
 	@tests/e2e/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(BUILD)/tests/udpflood
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(BUILD)/tests/udpflood $(BUILD)/bench_empty.bpf.o
 	@UNIT_TESTS="$(UNIT_TESTS)" tests/run-all.sh
 
 bench: deps

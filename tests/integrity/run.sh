@@ -11,6 +11,7 @@
 #     never takes another program's XDP hook.
 cd "$(dirname "$0")/../.." || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "Error: the integrity tests need root (netns, BPF)" >&2; exit 1; }
+[ -f build/bench_empty.bpf.o ] || { echo "Error: build/bench_empty.bpf.o (another tool's XDP program) missing: run make test" >&2; exit 1; }
 PT_NS=ptint$$
 # shellcheck source=../lib/topology.sh
 source tests/lib/topology.sh
