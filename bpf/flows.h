@@ -25,8 +25,8 @@ static __always_inline struct pt_flow_key pt_flow_key(const struct pt_pkt *p)
 }
 
 /*
- * The flow of key as remembered for holder a, if that still holds now. Not
- * yet answered (no fast path) is asked again at every packet while the fast
+ * The flow of key as remembered for holder a, if that still holds now. A
+ * UDP flow not yet answered is asked again at every packet while the fast
  * path is on: it takes the flow from the first packet after the answer.
  */
 static __always_inline struct pt_flow *pt_flow_get(const struct pt_flow_key *key,
@@ -37,7 +37,7 @@ static __always_inline struct pt_flow *pt_flow_get(const struct pt_flow_key *key
 
 	if (!f || f->holder != a->holder || f->since_ns != a->since_ns ||
 	    (__s64)(now - f->checked_ns) > (__s64)PT_FLOW_CHECK_NS ||
-	    (!f->fast && (cfg->flags & PT_CFG_FASTPATH)))
+	    (f->path == PT_PATH_UNANSWERED && (cfg->flags & PT_CFG_FASTPATH)))
 		return NULL;
 	return f;
 }
@@ -45,7 +45,15 @@ static __always_inline struct pt_flow *pt_flow_get(const struct pt_flow_key *key
 /* Does the flow take the fast path now: answered UDP, the fast path on. */
 static __always_inline bool pt_flow_fast(const struct pt_flow *f, const struct pt_config *cfg)
 {
-	return f->fast && (cfg->flags & PT_CFG_FASTPATH);
+	return f->path == PT_PATH_FAST && (cfg->flags & PT_CFG_FASTPATH);
+}
+
+/* Which way the packets of ct's flow go (key: its protocol). */
+static __always_inline __u32 pt_ct_path(const struct pt_flow_key *key, const struct nf_conn *ct)
+{
+	if (key->proto != IPPROTO_UDP || !pt_ct_dnat_addr_only(ct))
+		return PT_PATH_KERNEL;
+	return ct->status & IPS_SEEN_REPLY ? PT_PATH_FAST : PT_PATH_UNANSWERED;
 }
 
 /*
@@ -60,12 +68,10 @@ static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key
 {
 	struct pt_flow f = {
 		.to = to, .holder = a->holder, .since_ns = a->since_ns, .checked_ns = now,
-		.rule = rid,
-		.fast = key->proto == IPPROTO_UDP && (ct->status & IPS_SEEN_REPLY) &&
-			pt_ct_dnat_addr_only(ct),
+		.rule = rid, .path = pt_ct_path(key, ct),
 	};
 
-	if (f.fast)
+	if (f.path == PT_PATH_FAST)
 		bpf_ct_change_timeout(ct, PT_CT_STREAM_MS);
 	bpf_map_update_elem(&pt_flows, key, &f, BPF_ANY);
 	return bpf_map_lookup_elem(&pt_flows, key);

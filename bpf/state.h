@@ -62,6 +62,13 @@ static __always_inline struct pt_active *pt_holder(__u32 rid, const struct pt_ru
 	return a && a->gen == r->gen ? a : NULL;
 }
 
+/* Does holder entry a hold its rule now: enabled, not expired? */
+static __always_inline bool pt_is_live(const struct pt_active *a, const struct pt_rule *r,
+				       __u64 now)
+{
+	return (r->flags & PT_RULE_ENABLED) && !pt_expired(a, r, now);
+}
+
 /* The holder entry if the rule is enabled and active now, else NULL. */
 static __always_inline struct pt_active *pt_live(__u32 rid, const struct pt_rule *r,
 						 __u64 now)
@@ -71,7 +78,7 @@ static __always_inline struct pt_active *pt_live(__u32 rid, const struct pt_rule
 	if (!(r->flags & PT_RULE_ENABLED))
 		return NULL;
 	a = pt_holder(rid, r);
-	return a && !pt_expired(a, r, now) ? a : NULL;
+	return a && pt_is_live(a, r, now) ? a : NULL;
 }
 
 /* Records activity; at most every PT_REFRESH_NS, and never backwards. */
@@ -79,6 +86,27 @@ static __always_inline void pt_touch(struct pt_active *a, __u64 now)
 {
 	if ((__s64)(now - a->last_ns) > (__s64)PT_REFRESH_NS)
 		a->last_ns = now;
+}
+
+/*
+ * A packet of a flow of rule rid forwarded, inbound (to the holder) or out:
+ * counted, and activity of the holder (a).
+ */
+static __always_inline void pt_forwarded(__u32 rid, struct pt_active *a, bool inbound, __u32 len,
+					 __u64 now)
+{
+	struct pt_rule_stats *rs = pt_rule_stats_get(rid);
+
+	pt_touch(a, now);
+	if (!rs)
+		return;
+	if (inbound) {
+		rs->pkts_in++;
+		rs->bytes_in += len;
+	} else {
+		rs->pkts_out++;
+		rs->bytes_out += len;
+	}
 }
 
 static __always_inline bool pt_allowed(const struct pt_rule *r, __u32 host)
@@ -95,17 +123,17 @@ static __always_inline bool pt_allowed(const struct pt_rule *r, __u32 host)
 
 #define PT_CLOCK_MONOTONIC 1
 
-/*
- * Fires when the rule held in a may have expired: reports the expiry, or
- * waits again if there was activity since. A rule redefined or deleted
- * since has nothing to report (ptctl reported its release).
- */
 /* How long after its last activity a rule held under r expires. */
 static __always_inline __u64 pt_lifetime_ns(const struct pt_rule *r)
 {
 	return r->timeout_s * PT_NSEC_PER_SEC + PT_EXPIRY_SLACK_NS;
 }
 
+/*
+ * Fires when the rule held in a may have expired: reports the expiry, or
+ * waits again if there was activity since. A rule redefined or deleted
+ * since has nothing to report (ptctl reported its release).
+ */
 static int pt_expiry_cb(void *map, __u32 *rid, struct pt_active *a)
 {
 	struct pt_rule *r = pt_rule_get(*rid);

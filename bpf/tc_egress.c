@@ -59,7 +59,6 @@ static __always_inline int pt_outbound(struct __sk_buff *skb, const struct pt_pk
 {
 	struct bpf_ct_opts opts = pt_ct_opts(p);
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
-	struct pt_rule_stats *rs;
 	struct bpf_sock_tuple t;
 	struct pt_active *a;
 	struct nf_conn *ct;
@@ -89,12 +88,7 @@ static __always_inline int pt_outbound(struct __sk_buff *skb, const struct pt_pk
 		return TC_ACT_OK;
 	}
 	bpf_ct_release(ct);
-	pt_touch(a, now);
-	rs = pt_rule_stats_get(rid);
-	if (rs) {
-		rs->pkts_out++;
-		rs->bytes_out += p->ip_len;
-	}
+	pt_forwarded(rid, a, false, p->ip_len, now);
 	st->tc_replies++;
 	return TC_ACT_OK;
 }

@@ -101,12 +101,11 @@ static __always_inline enum pt_verdict pt_inbound(struct xdp_md *ctx, const stru
 						  const struct pt_config *cfg, struct pt_stats *st,
 						  __u64 now, struct pt_flow **fp)
 {
-	struct pt_active *a = pt_live(rid, r, now);
+	struct pt_active *h = pt_holder(rid, r), *a = h && pt_is_live(h, r, now) ? h : NULL;
 	struct pt_flow_key key = pt_flow_key(p);
-	struct pt_rule_stats *rs;
 	struct pt_flow *f;
 
-	if (!a && !pt_holder(rid, r)) {
+	if (!h) {
 		st->xdp_closed++;
 		return PT_LEAVE;
 	}
@@ -115,12 +114,7 @@ static __always_inline enum pt_verdict pt_inbound(struct xdp_md *ctx, const stru
 		return PT_LEAVE;
 	if (!a) /* pt_inbound_ct() forwards only for a holder: for the verifier */
 		return PT_LEAVE;
-	rs = pt_rule_stats_get(rid);
-	if (rs) {
-		rs->pkts_in++;
-		rs->bytes_in += p->ip_len;
-	}
-	pt_touch(a, now);
+	pt_forwarded(rid, a, true, p->ip_len, now);
 	*fp = f;
 	return f && pt_flow_fast(f, cfg) ? PT_FAST : PT_STACK;
 }

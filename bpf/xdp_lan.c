@@ -49,7 +49,6 @@ int pt_xdp_lan(struct xdp_md *ctx)
 	struct pt_config *cfg = pt_lookup0(&pt_config);
 	__u32 port = ctx->ingress_ifindex;
 	struct pt_flow_key key;
-	struct pt_rule_stats *rs;
 	struct pt_flow *f;
 	struct pt_active *a;
 	struct pt_rule *r;
@@ -86,12 +85,7 @@ int pt_xdp_lan(struct xdp_md *ctx)
 	ret = pt_fast_forward(ctx, &p, true, f, lan->l3_ifindex, cfg->ifindex, now);
 	if (ret != XDP_REDIRECT)
 		return ret;
-	rs = pt_rule_stats_get(rid);
-	if (rs) {
-		rs->pkts_out++;
-		rs->bytes_out += p.ip_len;
-	}
-	pt_touch(a, now);
+	pt_forwarded(rid, a, false, p.ip_len, now);
 	st->lan_fast++;
 	return ret;
 }

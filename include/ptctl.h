@@ -165,13 +165,20 @@ struct pt_hop {
 	__u16 pad;
 };
 
+/* Which way a flow's packets go, as conntrack said at the flow's last check. */
+enum pt_flow_path {
+	PT_PATH_KERNEL,	    /* the kernel's for good: TCP, or a NAT the fast path cannot redo */
+	PT_PATH_UNANSWERED, /* UDP the holder has not answered yet: the kernel's until it has */
+	PT_PATH_FAST,	    /* answered UDP: the fast path may take it */
+};
+
 struct pt_flow {
 	__u32 to;	  /* the address it gets: inbound the holder, outbound the WAN address */
 	__u32 holder;
 	__u64 since_ns;	  /* the holder's tenure (pt_active.since_ns) */
 	__u64 checked_ns; /* when conntrack last said so */
 	__u32 rule;
-	__u32 fast;	  /* conntrack saw a reply, the flow is UDP: the fast path may take it */
+	__u32 path;	  /* enum pt_flow_path */
 	struct pt_hop hop;
 };
 

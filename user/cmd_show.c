@@ -232,7 +232,7 @@ static void instance_json(const struct instance *in)
 	jw_str("dev", d->name);
 	jw_uint("ifindex", d->cfg.ifindex);
 	jw_str("pin_dir", d->dir);
-	jw_str("xdp_mode", d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native");
+	jw_str("xdp_mode", pt_xdp_mode(&d->cfg));
 	jw_uint("mark", d->cfg.mark);
 	jw_uint("mark_mask", d->cfg.mark_mask);
 	jw_bool("wan_addr_pinned", d->cfg.wan_addr);
@@ -260,7 +260,7 @@ static void instance_line(const struct instance *in, int n_rules)
 	wan_str(in, wan, sizeof(wan));
 	pt_fastpath_str(&d->cfg, fast, sizeof(fast));
 	printf("%s: WAN address %s, xdp %s, mark 0x%x/0x%x, fast path %s, %d rule%s\n", d->name,
-	       wan, d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native", d->cfg.mark,
+	       wan, pt_xdp_mode(&d->cfg), d->cfg.mark,
 	       d->cfg.mark_mask, fast, n_rules, n_rules == 1 ? "" : "s");
 }
 
@@ -385,7 +385,7 @@ static int status_instance(const struct pt_dev *d, struct instance *in, int n)
 	printf("%-13s %s (ifindex %u)\n", "interface:", d->name, d->cfg.ifindex);
 	printf("%-13s %s\n", "pins:", d->dir);
 	printf("%-13s %s\n", "WAN address:", wan);
-	printf("%-13s %s\n", "xdp:", d->cfg.flags & PT_CFG_GENERIC ? "generic" : "native");
+	printf("%-13s %s\n", "xdp:", pt_xdp_mode(&d->cfg));
 	printf("%-13s 0x%x/0x%x\n", "mark:", d->cfg.mark, d->cfg.mark_mask);
 	pt_fastpath_str(&d->cfg, fast, sizeof(fast));
 	printf("%-13s %s\n", "fast path:", fast);

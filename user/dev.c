@@ -211,26 +211,25 @@ static bool has_lan_link(const struct pt_health *h, int ifindex)
 /* Each --fastpath interface, or each port of it (a bridge; one added since too), has its link. */
 static void lan_coverage(const struct pt_dev *d, struct pt_health *h)
 {
-	int ports[PT_MAX_LAN_PORTS + 1], n;
+	int ports[PT_MAX_LAN_PORTS], n;
 	bool bridge;
 
-	for (int i = 0; i < PT_MAX_LAN && d->cfg.lan[i] && !h->uncovered; i++) {
-		n = pt_iface_ports(d->cfg.lan[i], ports, PT_MAX_LAN_PORTS, &bridge, NULL);
-		n = n < PT_MAX_LAN_PORTS ? n : PT_MAX_LAN_PORTS;
-		if (n >= 0 && !bridge)
-			ports[n++] = d->cfg.lan[i];
-		if (n < 0 || !if_indextoname(d->cfg.lan[i], h->port.ifname)) {
-			h->port.ifindex = d->cfg.lan[i];
-			pt_lan_name(d->cfg.lan[i], h->port.ifname);
-			h->uncovered = true;
+	h->port.hook = PT_HOOK_LAN;
+	for (int i = 0; i < PT_MAX_LAN && d->cfg.lan[i]; i++) {
+		n = pt_lan_ports(d->cfg.lan[i], ports, PT_MAX_LAN_PORTS, &bridge, NULL);
+		if (n < 0) { /* its ports unknown: say it is not covered */
+			ports[0] = d->cfg.lan[i];
+			n = 1;
 		}
-		for (int p = 0; p < n && !h->uncovered; p++) {
-			h->uncovered = !has_lan_link(h, ports[p]);
+		for (int p = 0; p < n && p < PT_MAX_LAN_PORTS; p++) {
+			if (has_lan_link(h, ports[p]))
+				continue;
+			h->uncovered = true;
 			h->port.ifindex = ports[p];
-			if_indextoname(ports[p], h->port.ifname);
+			pt_lan_name(ports[p], h->port.ifname);
+			return;
 		}
 	}
-	h->port.hook = PT_HOOK_LAN;
 }
 
 void pt_dev_health(const struct pt_dev *d, struct pt_health *h)
@@ -293,6 +292,11 @@ int pt_wan_addrs(const struct pt_maps *m, const struct pt_config *cfg, __u32 *ad
 		return 1;
 	}
 	return pt_iface_ipv4(m->ifname, addrs);
+}
+
+const char *pt_xdp_mode(const struct pt_config *cfg)
+{
+	return cfg->flags & PT_CFG_GENERIC ? "generic" : "native";
 }
 
 const char *pt_lan_name(__u32 ifindex, char *buf)

@@ -95,7 +95,7 @@ fail:
 }
 
 struct ports {
-	int bridge, *ports, n, max, master;
+	int lan, *ports, n, max, master;
 	bool is_bridge;
 };
 
@@ -103,22 +103,26 @@ static void port_of(int ifindex, int master, const char *kind, void *ctx)
 {
 	struct ports *p = ctx;
 
-	if (ifindex == p->bridge) {
+	if (ifindex == p->lan) {
 		p->is_bridge = !strcmp(kind, "bridge");
 		p->master = master;
-	}
-	else if (master == p->bridge && p->n++ < p->max)
+	} else if (master == p->lan && p->n++ < p->max) {
 		p->ports[p->n - 1] = ifindex;
+	}
 }
 
-int pt_iface_ports(int ifindex, int *ports, int max, bool *bridge, int *master)
+int pt_lan_ports(int ifindex, int *ports, int max, bool *bridge, int *master)
 {
-	struct ports p = { .bridge = ifindex, .ports = ports, .max = max };
+	struct ports p = { .lan = ifindex, .ports = ports, .max = max };
 
 	if (links_walk(port_of, &p))
 		return -1;
+	if (!p.is_bridge) { /* a bond's slaves, say, are not where it goes */
+		p.n = 1;
+		ports[0] = ifindex;
+	}
 	*bridge = p.is_bridge;
 	if (master)
 		*master = p.master;
-	return p.is_bridge ? p.n : 0;
+	return p.n;
 }

@@ -14,9 +14,11 @@ int pt_ifname_check(const char *name);
 int pt_iface_ipv4(const char *ifname, __u32 *addrs);
 
 /*
- * Is ifindex a bridge (*bridge)? Then its ports (ifindex) into ports[max]:
- * how many it has (more than max: the first max); -1 on error. *master (unless NULL): the bridge ifindex is a port of, or 0.
+ * Where the LAN program of --fastpath interface ifindex goes: each port of
+ * a bridge (*bridge), else the interface itself; into ports[max], how many
+ * there are (more than max: the first max); -1 on error. *master (unless
+ * NULL): the bridge ifindex is itself a port of, or 0.
  */
-int pt_iface_ports(int ifindex, int *ports, int max, bool *bridge, int *master);
+int pt_lan_ports(int ifindex, int *ports, int max, bool *bridge, int *master);
 
 #endif /* PT_IFACE_H */

@@ -34,11 +34,6 @@ struct load_opts {
 	struct pt_config cfg;
 };
 
-static const char *mode_name(__u32 cfg_flags)
-{
-	return cfg_flags & PT_CFG_GENERIC ? "generic" : "native";
-}
-
 /* --fastpath LAN[,LAN...]: the interfaces, into cfg->lan[] and its flags. */
 static int parse_fastpath(char *list, struct pt_config *cfg)
 {
@@ -172,19 +167,17 @@ static int attachments(const struct load_opts *o, const struct ptctl *skel,
 		if (!if_indextoname(o->cfg.lan[i], name))
 			return pt_error("the --fastpath interface %s no longer exists",
 					pt_lan_name(o->cfg.lan[i], name));
-		n_ports = pt_iface_ports(o->cfg.lan[i], ports, PT_MAX_LAN_PORTS, &bridge, &master);
+		n_ports = pt_lan_ports(o->cfg.lan[i], ports, PT_MAX_LAN_PORTS, &bridge, &master);
 		if (n_ports < 0)
 			return -1;
-		if (n + n_ports + !bridge > PT_MAX_ATTACH)
+		if (n + n_ports > PT_MAX_ATTACH)
 			return pt_error("--fastpath covers more than %d interfaces", PT_MAX_LAN_PORTS);
 		/* Its routes and addresses are the bridge's: the fast path would find none. */
 		if (master)
 			return pt_error("%s is a port of %s: give --fastpath %s", name,
 					pt_lan_name(master, bname), bname);
-		if (bridge && !n_ports)
+		if (!n_ports)
 			return pt_error("bridge %s of --fastpath has no ports", name);
-		if (!bridge)
-			ports[n_ports++] = o->cfg.lan[i];
 		lan.bridge = bridge;
 		if (bpf_map_update_elem(fd, &o->cfg.lan[i], &lan, BPF_ANY))
 			return pt_error("cannot write pt_lan: %s", strerror(errno));
@@ -248,14 +241,14 @@ static int write_config(const struct ptctl *skel, const struct pt_config *cfg)
 static int adopt(struct load_opts *o, struct pt_dev *d, bool *reattach)
 {
 	struct pt_health h;
+	char problem[128];
 
 	snprintf(d->name, sizeof(d->name), "%s", o->dev);
 	d->ifindex = o->cfg.ifindex;
 	if (pt_dev_adopt(d) || merge_old_config(o, &d->cfg))
 		return -1;
 	pt_dev_health(d, &h);
-	*reattach = h.recreated || h.detached || h.uncovered || h.unattached[PT_HOOK_XDP] ||
-		    h.unattached[PT_HOOK_TC_OUT];
+	*reattach = pt_health_problem(&h, problem, sizeof(problem)) != NULL;
 	return 0;
 }
 
@@ -296,7 +289,7 @@ static void loaded_note(const struct load_opts *o, bool upgrade)
 		inet_ntop(AF_INET, &o->cfg.wan_addr, addr, sizeof(addr));
 	pt_fastpath_str(&o->cfg, fast, sizeof(fast));
 	pt_note("%s %s: xdp %s, WAN address %s%s, mark 0x%x/0x%x, fast path %s",
-		upgrade ? "reloaded" : "loaded", o->dev, mode_name(o->cfg.flags),
+		upgrade ? "reloaded" : "loaded", o->dev, pt_xdp_mode(&o->cfg),
 		o->cfg.wan_addr ? addr : "that of ", o->cfg.wan_addr ? "" : o->dev, o->cfg.mark,
 		o->cfg.mark_mask, fast);
 }

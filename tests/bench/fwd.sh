@@ -83,15 +83,11 @@ quiet() {
 }
 
 setup() {
-	local ns
 	topo_up || return 1
 	trap cleanup EXIT
-	# Veths as real NICs: full checksums sent, and able to receive
-	# XDP-redirected frames (GRO). wan0: its own NAPI thread, off the
+	# Veths as real NICs (topology.sh). wan0: its own NAPI thread, off the
 	# generator's CPU, or the router would share W's CPU.
-	for ns in "$NS_H1" "$NS_H3" "$NS_W"; do
-		quiet ip netns exec "$ns" ethtool -K eth0 gro on tx off || return 1
-	done
+	topo_nic_like || return 1
 	quiet in_r ethtool -K wan0 gro on &&
 		in_r sh -c 'echo 1 > /sys/class/net/wan0/threaded' || return 1
 	R_MAC=$(in_r cat /sys/class/net/wan0/address)

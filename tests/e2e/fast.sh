@@ -38,16 +38,6 @@ FAST_RULES=(
 	"fast7 --trigger udp:27027 --open udp:5407 --timeout $T"
 )
 
-# The hosts' veths as the fast path needs them (README, The fast path): GRO
-# on, so that they take redirected frames, and tx checksum offload off, so
-# that they send full checksums as a NIC does. run.sh calls it in fast runs.
-fast_hosts() {
-	local who
-	for who in h1 h2 w; do
-		in_who $who ethtool -K eth0 gro on tx off >/dev/null || return 1
-	done
-}
-
 # fast_setup N WHO:PROTO:PORT...: rule fastN added; a server on each port,
 # answering with its host's name.
 fast_setup() {

@@ -67,7 +67,7 @@ source tests/lib/report.sh
 
 run_mode() {
 	local entry name fn broken=
-	topo_up && { [ "$FAST" = 0 ] || fast_hosts; }
+	topo_up && { [ "$FAST" = 0 ] || topo_nic_like; }
 	local rc=$?
 	trap cleanup EXIT # topo_up set its own
 	[ $rc = 0 ] || broken="topology did not come up"

@@ -107,6 +107,16 @@ topo_fw_ptctl() {
 	esac
 }
 
+# topo_nic_like: the hosts' veths as the fast path needs them (README, The
+# fast path): GRO on, so that they take XDP-redirected frames, and tx
+# checksum offload off, so that they send full checksums as a NIC does.
+topo_nic_like() {
+	local ns
+	for ns in "$NS_H1" "$NS_H2" "$NS_W" $([ "${TOPO_LAN3:-0}" = 1 ] && echo "$NS_H3"); do
+		ip netns exec "$ns" ethtool -K eth0 gro on tx off >/dev/null || return 1
+	done
+}
+
 # H3 on R's lan3 (TOPO_LAN3=1).
 topo_lan3() {
 	ip netns add "$NS_H3" && ip -n "$NS_H3" link set lo up || return 1

@@ -135,7 +135,8 @@ static void put16(__u8 *p, __u16 v)
 	p[1] = v & 0xff;
 }
 
-void pkt_fill_csums(__u8 *frame)
+/* Recomputes the IP and L4 checksums of frame (UDP: a computed 0 is sent as 0xffff). */
+static void fill_csums(__u8 *frame)
 {
 	__u8 *ip = frame + ETH_LEN;
 	size_t ihl = (ip[0] & 0xf) * 4, ip_len = (ip[2] << 8) | ip[3];
@@ -147,7 +148,12 @@ void pkt_fill_csums(__u8 *frame)
 	put16(ip + ihl + off, ip[9] == IPPROTO_UDP && !c ? 0xffff : c);
 }
 
-void pkt_zero_l4_sum(__u8 *frame, __u8 *twin)
+/*
+ * Changes the last two payload bytes of frame so that its L4 checksum
+ * computes to 0 (the edge case of incremental updates), the same in twin (the
+ * packet with other addresses), and fills in the checksums of both.
+ */
+static void zero_l4_sum(__u8 *frame, __u8 *twin)
 {
 	__u8 *ip = frame + ETH_LEN;
 	size_t ip_len = (ip[2] << 8) | ip[3], tail = ETH_LEN + ip_len - 2;
@@ -158,8 +164,8 @@ void pkt_zero_l4_sum(__u8 *frame, __u8 *twin)
 			break;
 	}
 	memcpy(twin + tail, frame + tail, 2);
-	pkt_fill_csums(frame);
-	pkt_fill_csums(twin);
+	fill_csums(frame);
+	fill_csums(twin);
 }
 
 size_t pkt_build_pair(__u8 *in, const struct pkt_spec *s_in, __u8 *out,
@@ -169,34 +175,10 @@ size_t pkt_build_pair(__u8 *in, const struct pkt_spec *s_in, __u8 *out,
 
 	pkt_build(out, s_out);
 	if (zero == PKT_ZERO_IN)
-		pkt_zero_l4_sum(in, out);
+		zero_l4_sum(in, out);
 	if (zero == PKT_ZERO_OUT)
-		pkt_zero_l4_sum(out, in);
+		zero_l4_sum(out, in);
 	memset(in + len, 0, pad);
 	memset(out + len, 0, pad);
 	return len + pad;
-}
-
-__u32 pkt_daddr(const __u8 *frame)
-{
-	__u32 a;
-
-	memcpy(&a, frame + ETH_LEN + 16, 4);
-	return a;
-}
-
-__u32 pkt_saddr(const __u8 *frame)
-{
-	__u32 a;
-
-	memcpy(&a, frame + ETH_LEN + 12, 4);
-	return a;
-}
-
-__u16 pkt_l4_check(const __u8 *frame)
-{
-	const __u8 *ip = frame + ETH_LEN;
-	size_t ihl = (ip[0] & 0xf) * 4, off = ip[9] == IPPROTO_TCP ? 16 : 6;
-
-	return (ip[ihl + off] << 8) | ip[ihl + off + 1];
 }

@@ -30,14 +30,6 @@ __u16 pkt_l4_csum(const __u8 *ip, size_t len);
 /* True when the IP header and L4 checksums of frame are correct. */
 bool pkt_csums_ok(const __u8 *frame, size_t len);
 __u32 pkt_addr(const char *dotted); /* network order */
-/* Recomputes the IP and L4 checksums of frame (UDP: a computed 0 is sent as 0xffff). */
-void pkt_fill_csums(__u8 *frame);
-/*
- * Changes the last two payload bytes of frame so that its L4 checksum
- * computes to 0 (the edge case of incremental updates), the same in twin (the
- * packet with other addresses), and fills in the checksums of both.
- */
-void pkt_zero_l4_sum(__u8 *frame, __u8 *twin);
 
 enum pkt_zero { PKT_ZERO_NONE, PKT_ZERO_IN, PKT_ZERO_OUT };
 /*
@@ -48,9 +40,5 @@ enum pkt_zero { PKT_ZERO_NONE, PKT_ZERO_IN, PKT_ZERO_OUT };
  */
 size_t pkt_build_pair(__u8 *in, const struct pkt_spec *s_in, __u8 *out,
 		      const struct pkt_spec *s_out, size_t pad, enum pkt_zero zero);
-/* Field access in a frame built by pkt_build (no VLAN). */
-__u32 pkt_daddr(const __u8 *frame);
-__u32 pkt_saddr(const __u8 *frame);
-__u16 pkt_l4_check(const __u8 *frame); /* raw checksum field */
 
 #endif /* PT_TEST_PKT_H */
