@@ -117,9 +117,18 @@ topo_nic_like() {
 	done
 }
 
+# topo_ns NS: a namespace of the topology, lo up. Its ephemeral ports lie
+# above every fixed port the tests use (servers, and clients' source ports
+# such as 59004): a connection of its own never holds one of those when a
+# test binds it.
+topo_ns() {
+	ip netns add "$1" && ip -n "$1" link set lo up &&
+		ip netns exec "$1" sysctl -qw net.ipv4.ip_local_port_range="61000 65535"
+}
+
 # H3 on R's lan3 (TOPO_LAN3=1).
 topo_lan3() {
-	ip netns add "$NS_H3" && ip -n "$NS_H3" link set lo up || return 1
+	topo_ns "$NS_H3" || return 1
 	ip link add eth0 netns "$NS_H3" type veth peer name lan3 netns "$NS_R"
 	ip -n "$NS_R" addr add $R_LAN3/24 dev lan3
 	ip -n "$NS_R" link set lan3 up
@@ -132,7 +141,7 @@ topo_up() {
 	trap topo_down EXIT
 	topo_down
 	for ns in "$NS_H1" "$NS_H2" "$NS_R" "$NS_W"; do
-		ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+		topo_ns "$ns" || return 1
 	done
 	ip -n "$NS_R" link add br-lan type bridge
 	ip -n "$NS_R" addr add $R_LAN/24 dev br-lan
