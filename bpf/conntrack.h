@@ -93,6 +93,18 @@ static __always_inline bool pt_ct_dnat_addr_only(const struct nf_conn *ct)
 }
 
 /*
+ * Does conntrack track ct's TCP connection liberally: the namespace's
+ * nf_conntrack_tcp_be_liberal, set by the operator. Only then may segments
+ * bypass it: with windows it did not see move, conntrack would call the
+ * connection's FIN or RST `ct state invalid`, and BPF cannot mark one entry
+ * liberal (only its mark is writable).
+ */
+static __always_inline bool pt_ct_tcp_liberal(const struct nf_conn *ct)
+{
+	return ct->ct_net.net->ct.nf_ct_proto.tcp.tcp_be_liberal;
+}
+
+/*
  * Hands a triggered flow back to the kernel as if no rule had ever opened
  * it: the entry expires now, the kernel tracks the flow's next packet
  * afresh and handles it as any packet to a closed port.

@@ -13,8 +13,12 @@
 #include "conntrack.h"
 
 #define PT_FLOW_CHECK_NS PT_NSEC_PER_SEC
-/* A fast-pathed UDP flow's conntrack timeout, renewed at every check: the kernel's default for a UDP stream. */
+/*
+ * A fast-pathed flow's conntrack timeout, renewed at every check: the
+ * kernel's defaults for a UDP stream and an established TCP connection.
+ */
 #define PT_CT_STREAM_MS 120000
+#define PT_CT_ESTABLISHED_MS (5 * 24 * 3600 * 1000U)
 
 static __always_inline struct pt_flow_key pt_flow_key(const struct pt_pkt *p)
 {
@@ -26,8 +30,9 @@ static __always_inline struct pt_flow_key pt_flow_key(const struct pt_pkt *p)
 
 /*
  * The flow of key as remembered for holder a, if that still holds now. A
- * UDP flow not yet answered is asked again at every packet while the fast
- * path is on: it takes the flow from the first packet after the answer.
+ * flow not yet answered (UDP) or established (TCP) is asked again at every
+ * packet while the fast path is on: it takes the flow from the first packet
+ * after that.
  */
 static __always_inline struct pt_flow *pt_flow_get(const struct pt_flow_key *key,
 						   const struct pt_active *a,
@@ -42,25 +47,40 @@ static __always_inline struct pt_flow *pt_flow_get(const struct pt_flow_key *key
 	return f;
 }
 
-/* Does the flow take the fast path now: answered UDP, the fast path on. */
-static __always_inline bool pt_flow_fast(const struct pt_flow *f, const struct pt_config *cfg)
+/*
+ * Does p, of flow f, take the fast path now: the flow's path, the fast path
+ * on. A TCP segment that opens or ends a connection goes to conntrack; after
+ * a FIN or RST the flow goes with it, until its next check finds it closing.
+ */
+static __always_inline bool pt_flow_fast(struct pt_flow *f, const struct pt_config *cfg,
+					 const struct pt_pkt *p)
 {
-	return f->path == PT_PATH_FAST && (cfg->flags & PT_CFG_FASTPATH);
+	if (p->tcp_flags & (PT_TCP_FIN | PT_TCP_RST))
+		f->path = PT_PATH_KERNEL;
+	return f->path == PT_PATH_FAST && !(p->tcp_flags & PT_TCP_SYN) &&
+	       (cfg->flags & PT_CFG_FASTPATH);
 }
 
 /* Which way the packets of ct's flow go (key: its protocol). */
 static __always_inline __u32 pt_ct_path(const struct pt_flow_key *key, const struct nf_conn *ct)
 {
-	if (key->proto != IPPROTO_UDP || !pt_ct_dnat_addr_only(ct))
+	__u8 state = ct->proto.tcp.state;
+
+	if (!pt_ct_dnat_addr_only(ct))
 		return PT_PATH_KERNEL;
-	return ct->status & IPS_SEEN_REPLY ? PT_PATH_FAST : PT_PATH_UNANSWERED;
+	if (key->proto == IPPROTO_UDP)
+		return ct->status & IPS_SEEN_REPLY ? PT_PATH_FAST : PT_PATH_UNANSWERED;
+	if (state < TCP_CONNTRACK_ESTABLISHED)
+		return PT_PATH_UNANSWERED;
+	return state == TCP_CONNTRACK_ESTABLISHED && pt_ct_tcp_liberal(ct) ? PT_PATH_FAST
+									: PT_PATH_KERNEL;
 }
 
 /*
  * Remembers what conntrack just said of the flow of key: it goes to, for
- * holder a's tenure. An answered UDP flow whose NAT the fast path can redo
- * may take it: its conntrack entry then lives on while the fast path
- * carries it. The entry as stored (its hop looked up afresh), or NULL.
+ * holder a's tenure. A flow the fast path may take keeps its conntrack
+ * entry alive while the fast path carries it. The entry as stored (its hop
+ * looked up afresh), or NULL.
  */
 static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key, __be32 to,
 						   __u32 rid, const struct pt_active *a,
@@ -72,7 +92,8 @@ static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key
 	};
 
 	if (f.path == PT_PATH_FAST)
-		bpf_ct_change_timeout(ct, PT_CT_STREAM_MS);
+		bpf_ct_change_timeout(ct, key->proto == IPPROTO_TCP ? PT_CT_ESTABLISHED_MS
+								    : PT_CT_STREAM_MS);
 	bpf_map_update_elem(&pt_flows, key, &f, BPF_ANY);
 	return bpf_map_lookup_elem(&pt_flows, key);
 }

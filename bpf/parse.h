@@ -22,7 +22,13 @@ struct pt_pkt {
 	__u32 l4_off;	   /* from the start of the frame */
 	__u32 ip_len;	   /* IPv4 total length */
 	__u8 proto_idx;	   /* 0 TCP, 1 UDP: first half of the port index key */
+	__u8 tcp_flags;	   /* TCP: FIN, SYN, RST, ... (byte 13); UDP: 0 */
 };
+
+/* TCP flags that open or end a connection: conntrack's state machine must see them. */
+#define PT_TCP_FIN 0x01
+#define PT_TCP_SYN 0x02
+#define PT_TCP_RST 0x04
 
 /*
  * frame_len is the whole frame, data_end only its directly readable part
@@ -71,12 +77,14 @@ pt_parse(void *data, void *data_end, __u32 frame_len, struct pt_pkt *p)
 		if ((void *)(udp + 1) > data_end)
 			return PT_PARSE_BAD;
 		p->l4_csum = &udp->check;
+		p->tcp_flags = 0;
 	} else {
 		struct tcphdr *tcp = l4;
 
 		if ((void *)(tcp + 1) > data_end)
 			return PT_PARSE_BAD;
 		p->l4_csum = &tcp->check;
+		p->tcp_flags = ((__u8 *)tcp)[13];
 	}
 	p->ip = ip;
 	p->ports = l4;

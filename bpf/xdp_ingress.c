@@ -5,10 +5,10 @@
  * rule's holder, is handed to the kernel's NAT: for a new flow XDP creates
  * the conntrack entry with the DNAT to the holder (conntrack.h); the kernel
  * then rewrites, routes and firewalls it. Once the kernel has accepted a
- * UDP flow, the fast path (fastpath.h) forwards it here. Everything else
- * passes untouched, connections the router already tracks above all: a
- * reply to a LAN host's (or the router's) own connection is never taken,
- * whatever its port.
+ * flow (flows.h says when), the fast path (fastpath.h) forwards it here.
+ * Everything else passes untouched, connections the router already tracks
+ * above all: a reply to a LAN host's (or the router's) own connection is
+ * never taken, whatever its port.
  */
 
 /*
@@ -116,7 +116,7 @@ static __always_inline enum pt_verdict pt_inbound(struct xdp_md *ctx, const stru
 		return PT_LEAVE;
 	pt_forwarded(rid, a, true, p->ip_len, now);
 	*fp = f;
-	return f && pt_flow_fast(f, cfg) ? PT_FAST : PT_STACK;
+	return f && pt_flow_fast(f, cfg, p) ? PT_FAST : PT_STACK;
 }
 
 SEC("xdp")

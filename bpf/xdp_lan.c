@@ -2,9 +2,9 @@
 /*
  * XDP on the LAN side of the fast path (load --fastpath): on each LAN
  * interface, or each port of a LAN bridge. A holder's packet on a triggered
- * UDP flow the kernel has accepted goes straight out of the WAN interface,
- * with the WAN address its peer used (the flow's conntrack entry says which)
- * as source. The holder's packets of triggered flows also tell which bridge
+ * flow the kernel has accepted (flows.h) goes straight out of the WAN
+ * interface, with the WAN address its peer used (the flow's conntrack entry
+ * says which) as source. The holder's packets of triggered flows also tell which bridge
  * port it sits behind, for the way in. Everything else, all other LAN
  * traffic, passes untouched.
  */
@@ -60,7 +60,7 @@ int pt_xdp_lan(struct xdp_md *ctx)
 	if (!st || !cfg || !(cfg->flags & PT_CFG_FASTPATH))
 		return XDP_PASS;
 	st->lan_seen++;
-	if (pt_parse(data, data_end, data_end - data, &p) != PT_PARSE_OK || !p.proto_idx)
+	if (pt_parse(data, data_end, data_end - data, &p) != PT_PARSE_OK)
 		return XDP_PASS;
 	rid = pt_open_owner(p.proto_idx, p.ports[0]);
 	r = rid >= 0 ? pt_rule_get(rid) : NULL;
@@ -80,7 +80,7 @@ int pt_xdp_lan(struct xdp_md *ctx)
 		if (lan->l3_ifindex != port)
 			pt_mac_learn(((struct ethhdr *)data)->h_source, port, now);
 	}
-	if (!f || !pt_flow_fast(f, cfg))
+	if (!f || !pt_flow_fast(f, cfg, &p))
 		return XDP_PASS;
 	ret = pt_fast_forward(ctx, &p, true, f, lan->l3_ifindex, cfg->ifindex, now);
 	if (ret != XDP_REDIRECT)

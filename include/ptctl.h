@@ -167,9 +167,10 @@ struct pt_hop {
 
 /* Which way a flow's packets go, as conntrack said at the flow's last check. */
 enum pt_flow_path {
-	PT_PATH_KERNEL,	    /* the kernel's for good: TCP, or a NAT the fast path cannot redo */
-	PT_PATH_UNANSWERED, /* UDP the holder has not answered yet: the kernel's until it has */
-	PT_PATH_FAST,	    /* answered UDP: the fast path may take it */
+	PT_PATH_KERNEL,	    /* the kernel's until the next check: TCP not tracked liberally or
+			     * closing, or a NAT the fast path cannot redo */
+	PT_PATH_UNANSWERED, /* not answered (UDP) or not established (TCP) yet: the kernel's until then */
+	PT_PATH_FAST,	    /* the fast path may take it */
 };
 
 struct pt_flow {

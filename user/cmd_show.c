@@ -239,6 +239,7 @@ static void instance_json(const struct instance *in)
 	addrs_json("wan_addrs", in->wan, in->n_wan);
 	addrs_json("iface_addrs", in->iface, in->n_iface);
 	fastpath_json(&d->cfg);
+	jw_bool("fastpath_tcp", d->cfg.lan[0] && pt_fastpath_tcp());
 	jw_obj("health");
 	jw_bool("ok", !in->problem[0]);
 	jw_bool("interface", !in->health.gone && !in->health.recreated);
@@ -388,7 +389,10 @@ static int status_instance(const struct pt_dev *d, struct instance *in, int n)
 	printf("%-13s %s\n", "xdp:", pt_xdp_mode(&d->cfg));
 	printf("%-13s 0x%x/0x%x\n", "mark:", d->cfg.mark, d->cfg.mark_mask);
 	pt_fastpath_str(&d->cfg, fast, sizeof(fast));
-	printf("%-13s %s\n", "fast path:", fast);
+	printf("%-13s %s%s\n", "fast path:", fast,
+	       !d->cfg.lan[0]	   ? ""
+	       : pt_fastpath_tcp() ? " (UDP and TCP: nf_conntrack_tcp_be_liberal=1)"
+				   : " (UDP; TCP needs nf_conntrack_tcp_be_liberal=1)");
 	printf("%-13s %d\n", "rules:", n);
 	printf("%-13s %s\n", "health:", in->problem[0] ? in->problem : "ok");
 	return 0;

@@ -306,6 +306,19 @@ const char *pt_lan_name(__u32 ifindex, char *buf)
 	return buf;
 }
 
+bool pt_fastpath_tcp(void)
+{
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal", "r");
+	int on = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &on) != 1)
+			on = 0;
+		fclose(f);
+	}
+	return on;
+}
+
 void pt_fastpath_str(const struct pt_config *cfg, char *buf, size_t len)
 {
 	char name[IF_NAMESIZE];

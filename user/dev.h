@@ -87,5 +87,10 @@ const char *pt_xdp_mode(const struct pt_config *cfg);
 const char *pt_lan_name(__u32 ifindex, char *buf);
 /* The --fastpath interfaces, "br-lan, eth1", or "off". */
 void pt_fastpath_str(const struct pt_config *cfg, char *buf, size_t len);
+/*
+ * Does the fast path take TCP too: conntrack tracks TCP liberally in this
+ * namespace (nf_conntrack_tcp_be_liberal), which the datapath reads per flow.
+ */
+bool pt_fastpath_tcp(void);
 
 #endif /* PT_DEV_H */

@@ -178,8 +178,19 @@ expect_ok "unload the second interface" unload nov4
 xdp_on() { in_r ip -d link show "$1" | grep -q 'prog/xdp'; }
 expect_ok "load --fastpath br-lan" load nov4 --fastpath br-lan
 out=$(ptctl_r -j status --dev nov4)
-[[ $out == *'"fastpath":["br-lan"]'*'"lan_attached":true'* ]] && xdp_on lan1 && xdp_on lan2 &&
+[[ $out == *'"fastpath":["br-lan"],"fastpath_tcp":false'*'"lan_attached":true'* ]] &&
+	xdp_on lan1 && xdp_on lan2 &&
 	pass "fast path on both bridge ports" || fail "fast path on both bridge ports: $out"
+# TCP too when conntrack tracks it liberally: status says which.
+out=$(ptctl_r status --dev nov4)
+[[ $out == *"fast path:    br-lan (UDP; TCP needs nf_conntrack_tcp_be_liberal=1)"* ]] &&
+	in_r sysctl -qw net.netfilter.nf_conntrack_tcp_be_liberal=1 &&
+	out=$(ptctl_r status --dev nov4) &&
+	[[ $out == *"fast path:    br-lan (UDP and TCP: nf_conntrack_tcp_be_liberal=1)"* ]] &&
+	[[ $(ptctl_r -j status --dev nov4) == *'"fastpath_tcp":true'* ]] &&
+	pass "status: TCP on the fast path only when conntrack is liberal" ||
+	fail "status: TCP on the fast path only when conntrack is liberal: $out"
+in_r sysctl -qw net.netfilter.nf_conntrack_tcp_be_liberal=0
 in_r ip link add lan9 type veth peer name lan9p && in_r ip link set lan9 master br-lan up
 out=$(ptctl_r status --dev nov4 2>&1)
 rc=$?

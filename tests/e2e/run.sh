@@ -31,7 +31,8 @@
 # fast path. hostile.sh adds H1-H3 to every run, fast.sh F1-F6 to fast runs.
 # Prints PASS:/FAIL: per scenario and "e2e: N passed, N failed".
 # E2E_RUNS="native:nat" (MODE:LAN[:fast], LAN nat or routed, fast for
-# --fastpath br-lan) picks the runs; PTCTL=path tests another build.
+# --fastpath br-lan) picks the runs; E2E_ONLY=REGEX the scenarios after the
+# first (load) by name; PTCTL=path tests another build.
 cd "$(dirname "$0")/../.." || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "Error: the e2e tests need root (netns, BPF)" >&2; exit 1; }
 [ -x build/ptctl ] || { echo "Error: build/ptctl missing: run make" >&2; exit 1; }
@@ -54,7 +55,11 @@ E2E_RUNS=${E2E_RUNS:-native:nat generic:nat native:routed native:nat:fast generi
 run_scenarios() {
 	local extra=("${HOSTILE_SCENARIOS[@]}")
 	[ "$FAST" = 1 ] && extra+=("${FAST_SCENARIOS[@]}")
-	RUN_SCENARIOS=("${SCENARIOS[@]:0:${#SCENARIOS[@]}-1}" "${extra[@]}" "${SCENARIOS[@]: -1}")
+	local all=("${SCENARIOS[@]:1:${#SCENARIOS[@]}-2}" "${extra[@]}" "${SCENARIOS[@]: -1}") entry
+	RUN_SCENARIOS=("${SCENARIOS[0]}")
+	for entry in "${all[@]}"; do
+		[[ -n ${E2E_ONLY:-} && ! ${entry%%:*} =~ $E2E_ONLY ]] || RUN_SCENARIOS+=("$entry")
+	done
 }
 
 TMP=$(mktemp -d)

@@ -255,12 +255,28 @@ int fix_ct_add(const struct fix_ct *c)
 		      tcp ? "--state ESTABLISHED -u SEEN_REPLY" : "-u SEEN_REPLY", c->mark) ? -1 : 0;
 }
 
+static int ct_update(int proto, const char *src, __u16 sport, const char *dst, __u16 dport,
+		     const char *change)
+{
+	return fix_sh("conntrack -U -p %s --orig-src %s --orig-port-src %u --orig-dst %s "
+		      "--orig-port-dst %u %s >/dev/null 2>&1",
+		      proto_name(proto), src, sport, dst, dport, change) ? -1 : 0;
+}
+
 int fix_ct_answered(int proto, const char *src, __u16 sport, const char *dst, __u16 dport)
 {
 	/* Status bits only add up (NAT bits are the kernel's): this sets SEEN_REPLY alone. */
-	return fix_sh("conntrack -U -p %s --orig-src %s --orig-port-src %u --orig-dst %s "
-		      "--orig-port-dst %u -u SEEN_REPLY >/dev/null 2>&1",
-		      proto_name(proto), src, sport, dst, dport) ? -1 : 0;
+	return ct_update(proto, src, sport, dst, dport,
+			 proto == IPPROTO_TCP ? "--state ESTABLISHED -u SEEN_REPLY" : "-u SEEN_REPLY");
+}
+
+int fix_ct_tcp_state(const char *src, __u16 sport, const char *dst, __u16 dport,
+		     const char *state)
+{
+	char change[64];
+
+	snprintf(change, sizeof(change), "--state %s", state);
+	return ct_update(IPPROTO_TCP, src, sport, dst, dport, change);
 }
 
 /* The one line `conntrack -L ARGS` prints for the flow, into line; 0 if there is one. */

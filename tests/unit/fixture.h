@@ -105,8 +105,11 @@ struct fix_ct_entry {
 };
 int fix_ct_get(int proto, const char *src, __u16 sport, const char *dst, __u16 dport,
 	       struct fix_ct_entry *e);
-/* Marks the entry of that original tuple answered (SEEN_REPLY), as a reply would. */
+/* Marks the entry of that original tuple answered (SEEN_REPLY), as a reply would: TCP ESTABLISHED. */
 int fix_ct_answered(int proto, const char *src, __u16 sport, const char *dst, __u16 dport);
+/* Sets the TCP state (conntrack's name: SYN_RECV, FIN_WAIT, ...) of that entry. */
+int fix_ct_tcp_state(const char *src, __u16 sport, const char *dst, __u16 dport,
+		     const char *state);
 /* How many entries conntrack holds. */
 int fix_ct_count(void);
 

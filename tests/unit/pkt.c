@@ -86,7 +86,7 @@ size_t pkt_build(__u8 *buf, const struct pkt_spec *s)
 	if (s->proto == IPPROTO_TCP) {
 		l4[4] = 0x01; /* sequence number */
 		l4[12] = 5 << 4;
-		l4[13] = 0x18; /* PSH|ACK */
+		l4[13] = s->tcp_flags ?: 0x18; /* PSH|ACK */
 		l4[14] = 0xff;
 	} else {
 		l4[4] = (l4_hdr + s->payload_len) >> 8;

@@ -20,6 +20,7 @@ struct pkt_spec {
 	int ip_opts_len;	/* bytes of IP options (NOPs + EOL), multiple of 4 */
 	bool udp_no_csum;	/* UDP checksum 0: "none" */
 	__u16 frag_off;		/* raw IPv4 frag_off field, host order */
+	__u8 tcp_flags;		/* 0: PSH|ACK */
 };
 
 /* Builds the frame into buf[PKT_MAX]; returns its length. */

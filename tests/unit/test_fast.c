@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The fast path (load --fastpath): once the kernel has accepted a triggered
- * UDP flow (its conntrack entry answered), pt_xdp_in forwards its packets
- * to the holder and pt_xdp_lan the holder's replies to the peer, rewritten
- * as the kernel's NAT would: one address, TTL one less, checksums right,
- * MACs of the route's neighbour. Everything the kernel must see (a new or
- * unanswered flow, TCP, IP options, TTL 1, no neighbour, a rule that moved
- * on) goes to the kernel untouched. The fixture's router: fixture.h.
+ * flow (its conntrack entry answered, UDP, or established, TCP, tracked
+ * liberally), pt_xdp_in forwards its packets to the holder and pt_xdp_lan
+ * the holder's replies to the peer, rewritten as the kernel's NAT would: one
+ * address, TTL one less, checksums right, MACs of the route's neighbour.
+ * Everything the kernel must see (a new or unanswered flow, a TCP handshake
+ * or close, TCP tracked strictly, IP options, TTL 1, no neighbour, a rule
+ * that moved on) goes to the kernel untouched. The fixture's router:
+ * fixture.h.
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -30,6 +32,11 @@
 #define TIMEOUT 60
 
 #define ETH_LEN 14
+/* TCP flags */
+#define FIN 0x01
+#define SYN 0x02
+#define RST 0x04
+#define ACK 0x10
 #define HOLDER_MAC "\x02\x00\x00\x00\x01\x0a"
 #define GATEWAY_MAC "\x02\x00\x00\x00\x00\xfe"
 
@@ -49,7 +56,16 @@ static int set_fastpath(struct fix *f, bool on)
 	return fix_set_config(f, &cfg);
 }
 
-/* "lan" is a --fastpath interface; the holder and the gateway have neighbour entries. */
+/* Conntrack tracks TCP liberally (on), or by its windows. */
+static int tcp_liberal(bool on)
+{
+	return fix_sh("sysctl -qw net.netfilter.nf_conntrack_tcp_be_liberal=%d", on);
+}
+
+/*
+ * "lan" is a --fastpath interface; the holder and the gateway have
+ * neighbour entries; conntrack tracks TCP liberally.
+ */
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -65,7 +81,7 @@ static int setup(void **state)
 	if (fix_sh("ip neigh replace " HOLDER " lladdr 02:00:00:00:01:0a dev lan nud permanent && "
 		   "ip neigh replace " FIX_GATEWAY " lladdr 02:00:00:00:00:fe dev wan nud permanent") ||
 	    bpf_map_update_elem(PT_FD(&e->f.m, pt_lan), &e->f.lan, &lan, BPF_ANY) ||
-	    set_fastpath(&e->f, true))
+	    set_fastpath(&e->f, true) || tcp_liberal(true))
 		return -1;
 	e->game = fix_add_rule(&e->f, "game", "udp:7000", "both:5000", TIMEOUT);
 	return e->game < 0 ? -1 : fix_activate(&e->f, e->game, pkt_addr(HOLDER));
@@ -124,10 +140,13 @@ static void pass(struct env *e, bool in, const struct pkt_spec *s)
 	run_pass(e, in, frame, pkt_build(frame, s));
 }
 
-/* A UDP flow to the holder, made by its first packet and answered. */
+/* A flow to the holder, made by its first packet (TCP: a SYN) and answered (TCP: established). */
 static void answered_flow(struct env *e, int proto)
 {
 	struct pkt_spec s = inbound(proto);
+
+	if (proto == IPPROTO_TCP)
+		s.tcp_flags = SYN;
 
 	pass(e, true, &s);
 	assert_int_equal(fix_ct_answered(proto, PEER, PEER_PORT, WAN, OPEN_PORT), 0);
@@ -166,10 +185,13 @@ struct shape {
 	struct pkt_spec spec; /* protocol and shape; addresses and ports added */
 	size_t pad;
 	enum pkt_zero zero;
+	const char *tcp_state; /* the connection's state in conntrack, not ESTABLISHED */
+	bool strict;	       /* conntrack tracks TCP by its windows */
 	bool fast;
 };
 
 #define UDP(_len, ...) .spec = { .proto = IPPROTO_UDP, .payload_len = _len, __VA_ARGS__ }
+#define TCP(_len, ...) .spec = { .proto = IPPROTO_TCP, .payload_len = _len, __VA_ARGS__ }
 
 static const struct shape shapes[] = {
 	{ "in_udp", UDP(32), .fast = true },
@@ -179,7 +201,14 @@ static const struct shape shapes[] = {
 	{ "in_udp_padded_frame", UDP(32), .pad = 18, .fast = true },
 	{ "in_udp_large", UDP(1472), .fast = true },
 	{ "in_udp_ip_options_to_kernel", UDP(32, .ip_opts_len = 8) },
-	{ "in_tcp_to_kernel", .spec = { .proto = IPPROTO_TCP, .payload_len = 32 } },
+	{ "in_tcp", TCP(32), .fast = true },
+	{ "in_tcp_large", TCP(1460), .fast = true },
+	{ "in_tcp_strict_to_kernel", TCP(32), .strict = true },
+	{ "in_tcp_handshake_to_kernel", TCP(0, .tcp_flags = ACK), .tcp_state = "SYN_RECV" },
+	{ "in_tcp_closing_to_kernel", TCP(0, .tcp_flags = ACK), .tcp_state = "FIN_WAIT" },
+	{ "in_tcp_fin_to_kernel", TCP(0, .tcp_flags = FIN | ACK) },
+	{ "in_tcp_rst_to_kernel", TCP(0, .tcp_flags = RST) },
+	{ "in_tcp_syn_to_kernel", TCP(0, .tcp_flags = SYN) },
 };
 
 static void fill(struct pkt_spec *s, const char *saddr, const char *daddr, __u16 sport,
@@ -202,6 +231,10 @@ static void test_inbound(void **state)
 	fill(&s, PEER, WAN, PEER_PORT, OPEN_PORT);
 	fill(&want, PEER, HOLDER, PEER_PORT, OPEN_PORT);
 	answered_flow(e, s.proto);
+	if (c->tcp_state)
+		assert_int_equal(fix_ct_tcp_state(PEER, PEER_PORT, WAN, OPEN_PORT, c->tcp_state), 0);
+	if (c->strict)
+		assert_int_equal(tcp_liberal(false), 0);
 	len = pkt_build_pair(in, &s, out, &want, c->pad, c->zero);
 	if (c->fast)
 		run_fast(e, true, in, out, len, "lan", HOLDER_MAC);
@@ -255,6 +288,28 @@ static void test_port_moved_to_kernel(void **state)
 	run_pass(e, true, in, len);
 	assert_int_equal(suite_stats(&e->f).xdp_forwarded, 2);
 	assert_int_equal(suite_stats(&e->f).xdp_fast, 0);
+}
+
+/*
+ * A FIN goes to conntrack, and the connection's next segments with it: it
+ * is closing, as the flow's next check will find.
+ */
+static void test_tcp_after_fin(void **state)
+{
+	struct env *e = *state;
+	struct pkt_spec s = inbound(IPPROTO_TCP), to = inbound(IPPROTO_TCP), fin = s;
+	__u8 in[PKT_MAX], out[PKT_MAX];
+	size_t len;
+
+	to.daddr = HOLDER;
+	len = pkt_build_pair(in, &s, out, &to, 0, PKT_ZERO_NONE);
+	answered_flow(e, IPPROTO_TCP);
+	run_fast(e, true, in, out, len, "lan", HOLDER_MAC);
+	fin.tcp_flags = FIN | ACK;
+	pass(e, true, &fin);
+	run_pass(e, true, in, len);
+	assert_int_equal(suite_stats(&e->f).xdp_fast, 1);
+	assert_int_equal(suite_stats(&e->f).xdp_forwarded, 4);
 }
 
 /* What ends the fast path: that packet goes to the kernel. */
@@ -347,15 +402,24 @@ static void test_stop(void **state)
 
 /* --- Outbound: the holder's replies, on the LAN side ------------------------ */
 
+static const struct {
+	const char *name;
+	int proto;
+} outbound_protos[] = {
+	{ "out_udp", IPPROTO_UDP },
+	{ "out_tcp", IPPROTO_TCP },
+};
+
 static void test_outbound(void **state)
 {
 	struct env *e = *state;
-	struct pkt_spec s = reply(IPPROTO_UDP), want = reply(IPPROTO_UDP);
+	const typeof(outbound_protos[0]) *c = e->param;
+	struct pkt_spec s = reply(c->proto), want = reply(c->proto);
 	__u8 in[PKT_MAX], out[PKT_MAX];
 	size_t len;
 
 	want.saddr = WAN;
-	answered_flow(e, IPPROTO_UDP);
+	answered_flow(e, c->proto);
 	len = pkt_build_pair(in, &s, out, &want, 0, PKT_ZERO_NONE);
 	run_fast(e, false, in, out, len, "wan", GATEWAY_MAC);
 	assert_int_equal(suite_stats(&e->f).lan_fast, 1);
@@ -383,7 +447,7 @@ static void test_outbound_pinned_wan_addr(void **state)
 
 /* LAN packets that are not a holder's reply on an answered flow pass untouched. */
 enum out_case { OUT_OTHER_HOST, OUT_OTHER_PEER, OUT_UNANSWERED, OUT_FASTPATH_OFF,
-		OUT_WAN_ADDR_GONE, OUT_PORT_FORWARD, OUT_TCP };
+		OUT_WAN_ADDR_GONE, OUT_PORT_FORWARD, OUT_TCP_STRICT, OUT_TCP_FIN };
 
 static const struct {
 	const char *name;
@@ -395,14 +459,16 @@ static const struct {
 	{ "out_fastpath_off", OUT_FASTPATH_OFF },
 	{ "out_wan_address_gone", OUT_WAN_ADDR_GONE },
 	{ "out_static_port_forward", OUT_PORT_FORWARD },
-	{ "out_tcp", OUT_TCP },
+	{ "out_tcp_strict", OUT_TCP_STRICT },
+	{ "out_tcp_fin", OUT_TCP_FIN },
 };
 
 static void test_outbound_pass(void **state)
 {
 	struct env *e = *state;
 	const typeof(outs[0]) *c = e->param;
-	struct pkt_spec s = reply(c->how == OUT_TCP ? IPPROTO_TCP : IPPROTO_UDP);
+	bool tcp = c->how == OUT_TCP_STRICT || c->how == OUT_TCP_FIN;
+	struct pkt_spec s = reply(tcp ? IPPROTO_TCP : IPPROTO_UDP);
 	struct pkt_spec in = inbound(s.proto);
 	struct fix_ct fwd = { .proto = IPPROTO_UDP, .src = PEER, .sport = PEER_PORT, .dst = WAN,
 			      .dport = OPEN_PORT, .rsrc = HOLDER, .rsport = OPEN_PORT,
@@ -434,6 +500,10 @@ static void test_outbound_pass(void **state)
 		s.dport++;
 	if (c->how == OUT_FASTPATH_OFF)
 		assert_int_equal(set_fastpath(&e->f, false), 0);
+	if (c->how == OUT_TCP_STRICT)
+		assert_int_equal(tcp_liberal(false), 0);
+	if (c->how == OUT_TCP_FIN)
+		s.tcp_flags = FIN | ACK;
 	pass(e, false, &s);
 	assert_int_equal(suite_stats(&e->f).lan_fast, 0);
 	assert_int_equal(suite_rule_stats(&e->f, e->game).pkts_out, 0);
@@ -446,8 +516,10 @@ int main(void)
 	SUITE_CASES(&s, test_inbound, setup, teardown, shapes, ARRAY_SIZE(shapes));
 	SUITE_TEST(&s, test_unanswered_to_kernel, setup, teardown);
 	SUITE_TEST(&s, test_port_moved_to_kernel, setup, teardown);
+	SUITE_TEST(&s, test_tcp_after_fin, setup, teardown);
 	SUITE_CASES(&s, test_stop, setup, teardown, stops, ARRAY_SIZE(stops));
-	SUITE_TEST(&s, test_outbound, setup, teardown);
+	SUITE_CASES(&s, test_outbound, setup, teardown, outbound_protos,
+		    ARRAY_SIZE(outbound_protos));
 	SUITE_TEST(&s, test_outbound_pinned_wan_addr, setup, teardown);
 	SUITE_CASES(&s, test_outbound_pass, setup, teardown, outs, ARRAY_SIZE(outs));
 	return suite_run(&s, "fast");
