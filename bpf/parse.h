@@ -11,8 +11,9 @@
 
 enum pt_parse_result {
 	PT_PARSE_OK,	/* IPv4 TCP/UDP with ports: ours to look at */
-	PT_PARSE_OTHER,	/* well-formed, but not IPv4 TCP/UDP */
-	PT_PARSE_BAD,	/* truncated, malformed or a fragment: hands off */
+	PT_PARSE_OTHER,	/* well-formed, but not IPv4 TCP/UDP with ports (a later fragment) */
+	PT_PARSE_BAD,	/* truncated or malformed: hands off */
+	PT_PARSE_FRAG,	/* the first fragment of a TCP/UDP datagram: its ports, to look at only */
 };
 
 struct pt_pkt {
@@ -32,9 +33,10 @@ struct pt_pkt {
 
 /*
  * frame_len is the whole frame, data_end only its directly readable part
- * (they differ for non-linear skbs). Fragments are refused: a non-first
- * fragment has no ports, and rewriting only the first one would split a
- * datagram between two destinations at reassembly.
+ * (they differ for non-linear skbs). A fragment is never for rewriting: a
+ * later one has no ports, and rewriting only the first would split a
+ * datagram between two destinations at reassembly. The first one's ports
+ * still tell which flow the datagram opens (PT_PARSE_FRAG).
  */
 static __always_inline enum pt_parse_result
 pt_parse(void *data, void *data_end, __u32 frame_len, struct pt_pkt *p)
@@ -62,8 +64,8 @@ pt_parse(void *data, void *data_end, __u32 frame_len, struct pt_pkt *p)
 	} else {
 		return PT_PARSE_OTHER;
 	}
-	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
-		return PT_PARSE_BAD;
+	if (ip->frag_off & bpf_htons(IP_OFFSET))
+		return PT_PARSE_OTHER;
 
 	ihl = ip->ihl * 4;
 	p->ip_len = bpf_ntohs(ip->tot_len);
@@ -89,7 +91,7 @@ pt_parse(void *data, void *data_end, __u32 frame_len, struct pt_pkt *p)
 	p->ip = ip;
 	p->ports = l4;
 	p->l4_off = sizeof(*eth) + ihl;
-	return PT_PARSE_OK;
+	return ip->frag_off & bpf_htons(IP_MF) ? PT_PARSE_FRAG : PT_PARSE_OK;
 }
 
 #endif /* PT_PARSE_H */

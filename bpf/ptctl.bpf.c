@@ -15,6 +15,7 @@
 #include "conntrack.h"
 #include "flows.h"
 #include "fastpath.h"
+#include "peers.h"
 
 #include "xdp_ingress.c"
 #include "tc_egress.c"

@@ -118,6 +118,16 @@ static __always_inline __be32 pt_initiator(struct __sk_buff *skb, const struct p
 	return host && pt_lan_host(skb, host, skb->ifindex) ? host : 0;
 }
 
+/* host's trigger packet to peer, for rule rid: a peer it contacted, if it holds the rule. */
+static __always_inline void pt_contacted(__u32 rid, const struct pt_rule *r, __be32 host,
+					 __be32 peer, __u64 now)
+{
+	struct pt_active *a = pt_live(rid, r, now);
+
+	if (a && a->holder == host)
+		pt_peer_note(rid, a, peer, now);
+}
+
 static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pkt *p,
 				       struct pt_stats *st)
 {
@@ -140,8 +150,11 @@ static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pk
 	for (i = 0; i < PT_TRIG_SLOTS && slot->rule[i]; i++) {
 		rid = slot->rule[i] - 1;
 		r = pt_rule_get(rid);
-		if (r && (r->flags & PT_RULE_ENABLED) && pt_allowed(r, host))
-			pt_claim(rid, r, host, now);
+		if (!r || !(r->flags & PT_RULE_ENABLED) || !pt_allowed(r, host))
+			continue;
+		pt_claim(rid, r, host, now);
+		if (r->flags & PT_RULE_PEER_CONTACTED)
+			pt_contacted(rid, r, host, p->ip->daddr, now);
 	}
 }
 
@@ -160,6 +173,7 @@ int pt_tc_out(struct __sk_buff *skb)
 	pt_pull_headers(skb);
 	switch (pt_parse_skb(skb, &p)) {
 	case PT_PARSE_OK:
+	case PT_PARSE_FRAG: /* a datagram the router fragments: its first fragment has the ports */
 		break;
 	case PT_PARSE_BAD:
 		st->tc_parse_fail++;

@@ -4,25 +4,29 @@
  * port of an active rule, of a new inbound flow or of one forwarded to the
  * rule's holder, is handed to the kernel's NAT: for a new flow XDP creates
  * the conntrack entry with the DNAT to the holder (conntrack.h); the kernel
- * then rewrites, routes and firewalls it. Once the kernel has accepted a
- * flow (flows.h says when), the fast path (fastpath.h) forwards it here.
- * Everything else passes untouched, connections the router already tracks
- * above all: a reply to a LAN host's (or the router's) own connection is
- * never taken, whatever its port.
+ * then rewrites, routes and firewalls it; a datagram's first fragment opens
+ * its flow too (the kernel reassembles before NAT). Once the kernel has
+ * accepted a flow (flows.h says when), the fast path (fastpath.h) forwards
+ * it here. Everything else passes untouched, connections the router already
+ * tracks above all: a reply to a LAN host's (or the router's) own
+ * connection is never taken, whatever its port.
  */
 
 /*
- * Creates the entry of a new inbound flow for host; false (counted) when it
- * must not be. The router never relays: the holder must be a LAN host and
- * the peer a host reached through the WAN, as the kernel routes them now (a
- * forged or stale pt_active entry must not turn the router into a relay).
+ * Creates the entry of a new inbound flow to a's holder for rule rid; false
+ * (counted) when it must not be. The router never relays: the holder must
+ * be a LAN host and the peer a host reached through the WAN, as the kernel
+ * routes them now (a forged or stale pt_active entry must not turn the
+ * router into a relay). A --peer contacted rule admits only peers its
+ * holder contacted.
  */
 static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt *p,
 					struct bpf_sock_tuple *t, struct bpf_ct_opts *opts,
-					__be32 host, const struct pt_config *cfg,
-					struct pt_stats *st)
+					__u32 rid, const struct pt_rule *r, const struct pt_active *a,
+					const struct pt_config *cfg, struct pt_stats *st)
 {
 	__u32 wan = ctx->ingress_ifindex;
+	__be32 host = a->holder;
 
 	if (!pt_lan_host(ctx, host, wan)) {
 		st->xdp_bad_holder++;
@@ -30,6 +34,10 @@ static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt 
 	}
 	if (pt_side_of(ctx, p->ip->saddr, wan) != PT_SIDE_WAN) {
 		st->xdp_bad_peer++;
+		return false;
+	}
+	if ((r->flags & PT_RULE_PEER_CONTACTED) && !pt_peer_contacted(rid, a, p->ip->saddr)) {
+		st->xdp_not_contacted++;
 		return false;
 	}
 	/* On failure another CPU may have created it: the caller looks again. */
@@ -46,9 +54,10 @@ static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt 
  * holder, or by a rule that expired since, goes back to the kernel here.
  */
 static __always_inline bool pt_inbound_ct(struct xdp_md *ctx, const struct pt_pkt *p, __u32 rid,
-					  const struct pt_active *a, const struct pt_config *cfg,
-					  struct pt_stats *st, const struct pt_flow_key *key,
-					  __u64 now, struct pt_flow **f)
+					  const struct pt_rule *r, const struct pt_active *a,
+					  const struct pt_config *cfg, struct pt_stats *st,
+					  const struct pt_flow_key *key, __u64 now,
+					  struct pt_flow **f)
 {
 	struct bpf_ct_opts opts = pt_ct_opts(p);
 	struct bpf_sock_tuple t;
@@ -62,7 +71,7 @@ static __always_inline bool pt_inbound_ct(struct xdp_md *ctx, const struct pt_pk
 			st->xdp_closed++;
 			return false;
 		}
-		if (!pt_new_flow(ctx, p, &t, &opts, a->holder, cfg, st))
+		if (!pt_new_flow(ctx, p, &t, &opts, rid, r, a, cfg, st))
 			return false;
 		ct = pt_ct_lookup(ctx, &t, &opts);
 		if (!ct) {
@@ -110,7 +119,7 @@ static __always_inline enum pt_verdict pt_inbound(struct xdp_md *ctx, const stru
 		return PT_LEAVE;
 	}
 	f = a ? pt_flow_get(&key, a, cfg, now) : NULL;
-	if (!f && !pt_inbound_ct(ctx, p, rid, a, cfg, st, &key, now, &f))
+	if (!f && !pt_inbound_ct(ctx, p, rid, r, a, cfg, st, &key, now, &f))
 		return PT_LEAVE;
 	if (!a) /* pt_inbound_ct() forwards only for a holder: for the verifier */
 		return PT_LEAVE;
@@ -126,6 +135,7 @@ int pt_xdp_in(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct pt_stats *st = pt_lookup0(&pt_stats);
 	struct pt_config *cfg = pt_lookup0(&pt_config);
+	enum pt_parse_result parsed;
 	int rid, ret = XDP_PASS;
 	struct xdp_buff *xdp;
 	struct pt_flow *f;
@@ -136,8 +146,10 @@ int pt_xdp_in(struct xdp_md *ctx)
 	if (!st || !cfg)
 		return XDP_PASS;
 	st->xdp_seen++;
-	switch (pt_parse(data, data_end, data_end - data, &p)) {
+	parsed = pt_parse(data, data_end, data_end - data, &p);
+	switch (parsed) {
 	case PT_PARSE_OK:
+	case PT_PARSE_FRAG:
 		break;
 	case PT_PARSE_BAD:
 		st->xdp_parse_fail++;
@@ -158,7 +170,8 @@ int pt_xdp_in(struct xdp_md *ctx)
 	case PT_LEAVE:
 		return XDP_PASS;
 	case PT_FAST:
-		if (f) /* PT_FAST comes with its flow: for the verifier */
+		/* A first fragment goes where the rest of its datagram goes: to the kernel. */
+		if (f && parsed == PT_PARSE_OK) /* f: PT_FAST comes with it, for the verifier */
 			ret = pt_fast_forward(ctx, &p, false, f, ctx->ingress_ifindex, 0, now);
 		st->xdp_fast += ret == XDP_REDIRECT;
 		__attribute__((fallthrough));

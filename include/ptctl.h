@@ -24,10 +24,11 @@
 #define PT_MAX_LAN 4		/* --fastpath interfaces */
 #define PT_MAX_FLOWS 65536	/* flows the datapath remembers the way of */
 #define PT_MAX_MACS 4096	/* LAN hosts whose bridge port it remembers */
+#define PT_MAX_PEERS 8		/* WAN peers a --peer contacted rule remembers */
 
-#define PT_VERSION "0.2.0"
+#define PT_VERSION "0.3.0"
 /* The layout of the pinned maps: bumped whenever one of them changes. */
-#define PT_ABI 2
+#define PT_ABI 3
 #define PT_ABI_MAGIC (0x70740000u | PT_ABI) /* "pt" and the ABI, in pt_config.abi */
 
 #define PT_TIMEOUT_DEFAULT 600
@@ -59,6 +60,7 @@ enum pt_rule_flags {
 	PT_RULE_USED = 1 << 0,	 /* slot holds a rule */
 	PT_RULE_ENABLED = 1 << 1, /* rule triggers and forwards */
 	PT_RULE_NEWEST = 1 << 2,  /* policy newest: a new host takes it over */
+	PT_RULE_PEER_CONTACTED = 1 << 3, /* peer contacted: inbound only from pt_peers */
 };
 
 enum pt_cfg_flags {
@@ -99,6 +101,17 @@ struct pt_active {
 	__u64 since_ns;	  /* when this holder took the rule */
 	__u64 conflict_ns; /* last conflict event: at most one a second */
 	struct bpf_timer expiry; /* fires when the rule may have expired */
+};
+
+/*
+ * pt_peers[id], of a --peer contacted rule: the WAN addresses its holder
+ * sent trigger traffic to in the tenure since_ns (pt_active.since_ns; any
+ * other tenure's set is empty), the least recently contacted replaced first.
+ */
+struct pt_peers {
+	__u64 since_ns;
+	__u32 addr[PT_MAX_PEERS];    /* network order; 0: free */
+	__u64 seen_ns[PT_MAX_PEERS]; /* last trigger packet to it */
 };
 
 /* pt_trig_idx[proto_idx * 65536 + port]: rules triggered by that port. */
@@ -205,7 +218,8 @@ struct pt_stats {
 	__u64 xdp_bad_holder;	/* holder not a LAN host: not forwarded */
 	__u64 xdp_bad_peer;	/* source not reached through the WAN: not forwarded */
 	__u64 xdp_ct_full;	/* conntrack took no new entry (full, a tuple clash): not forwarded */
-	__u64 xdp_parse_fail;	/* not parseable IPv4 TCP/UDP, or a fragment */
+	__u64 xdp_not_contacted; /* new flow from a peer a --peer contacted rule's holder did not contact */
+	__u64 xdp_parse_fail;	/* malformed IPv4 TCP/UDP (truncated, lying headers) */
 	__u64 xdp_fast;		/* inbound packets forwarded in XDP (fast path) */
 	__u64 lan_seen;		/* packets seen on the fast path's LAN side */
 	__u64 lan_fast;		/* holders' packets forwarded in XDP to the WAN */

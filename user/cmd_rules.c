@@ -37,6 +37,7 @@ static int parse_rule_opts(int argc, char **argv, const char **dev, struct pt_ru
 		{ "timeout", required_argument, NULL, 'p' },
 		{ "allow", required_argument, NULL, 'p' },
 		{ "policy", required_argument, NULL, 'p' },
+		{ "peer", required_argument, NULL, 'p' },
 		{ "disabled", no_argument, NULL, 'p' },
 		{},
 	};

@@ -40,7 +40,8 @@ static const struct counter stats_counters[] = {
 	STAT(xdp_bad_holder, "inbound refused: holder not a LAN host"),
 	STAT(xdp_bad_peer, "inbound refused: source not on the WAN side"),
 	STAT(xdp_ct_full, "inbound refused: conntrack took no entry (full, clash)"),
-	STAT(xdp_parse_fail, "inbound not parsed (malformed, fragment)"),
+	STAT(xdp_not_contacted, "inbound refused: a peer the holder did not contact"),
+	STAT(xdp_parse_fail, "inbound not parsed (malformed)"),
 	STAT(xdp_fast, "inbound forwarded on the fast path"),
 	STAT(lan_seen, "LAN packets seen (fast path)"),
 	STAT(lan_fast, "outbound forwarded on the fast path"),
@@ -49,7 +50,7 @@ static const struct counter stats_counters[] = {
 	STAT(tc_refused, "trigger-port packets refused: not LAN-initiated"),
 	STAT(tc_replies, "outbound packets of triggered flows"),
 	STAT(tc_stale, "outbound dropped: former WAN address"),
-	STAT(tc_parse_fail, "outbound not parsed (malformed, fragment)"),
+	STAT(tc_parse_fail, "outbound not parsed (malformed)"),
 	STAT(ev_limited, "events not sent: over the rate limit"),
 	STAT(ev_lost, "events not sent: ring buffer full"),
 };
@@ -91,6 +92,20 @@ static void join_allow(const struct pt_rule *r, char *buf, size_t len)
 			break;
 		strcat(strcat(buf, i ? ", " : ""), one);
 	}
+}
+
+/* " (198.51.100.2, ...)": the peers a --peer contacted rule's holder contacted, or "". */
+static void join_peers(const struct pt_rule_view *v, char *buf, size_t len)
+{
+	char one[INET_ADDRSTRLEN];
+
+	buf[0] = 0;
+	for (int i = 0; i < v->n_peers; i++) {
+		inet_ntop(AF_INET, &v->peers[i], one, sizeof(one));
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : " (", one);
+	}
+	if (v->n_peers)
+		snprintf(buf + strlen(buf), len - strlen(buf), ")");
 }
 
 /* 1234567 -> "1.2M": keeps the table narrow. */
@@ -137,6 +152,11 @@ static void rule_json(const struct pt_rule_view *v)
 	jw_uint("timeout", r->timeout_s);
 	jw_bool("enabled", r->flags & PT_RULE_ENABLED);
 	jw_str("policy", r->flags & PT_RULE_NEWEST ? "newest" : "hold");
+	jw_str("peer", pt_rule_peer(r));
+	jw_arr("peers");
+	for (int k = 0; k < v->n_peers; k++)
+		jw_str(NULL, inet_ntop(AF_INET, &v->peers[k], buf, sizeof(buf)));
+	jw_end();
 	jw_arr("allow");
 	for (__u32 k = 0; k < r->n_allow && k < PT_MAX_ALLOW; k++) {
 		pt_prefix_str(&r->allow[k], buf, sizeof(buf));
@@ -308,6 +328,8 @@ static void status_text(const struct pt_rule_view *v)
 	printf("%-13s %us\n", "timeout:", r->timeout_s);
 	printf("%-13s %s\n", "enabled:", r->flags & PT_RULE_ENABLED ? "yes" : "no");
 	printf("%-13s %s\n", "policy:", r->flags & PT_RULE_NEWEST ? "newest" : "hold");
+	join_peers(v, buf, sizeof(buf));
+	printf("%-13s %s%s\n", "peer:", pt_rule_peer(r), buf);
 	join_allow(r, buf, sizeof(buf));
 	printf("%-13s %s\n", "allow:", buf);
 	printf("%-13s %s\n", "state:", state_str(v));

@@ -6,6 +6,7 @@
  *   rule irc-dcc trigger tcp:6667 open tcp:59000-59010 timeout 10m
  *   rule game trigger udp:27015 open udp:27000-27015 open tcp:27020 policy newest
  *   rule cam trigger tcp:554 open udp:6970-6999 allow 192.168.1.0/24 disabled
+ *   rule voip trigger udp:5060 open udp:10000-10100 peer contacted
  *
  * keys as add-rule's options (open may repeat), `disabled` a flag.
  */

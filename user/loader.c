@@ -358,27 +358,41 @@ static int unload_force(const char *dev)
 	return err;
 }
 
+/*
+ * unload IFACE; --keep-if-gone: not when IFACE is gone (a PPPoE reconnect,
+ * the service stopping with its device): rules and holders wait in the
+ * pins, and `load` attaches again once it is back.
+ */
 int cmd_unload(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "keep-if-gone", no_argument, NULL, 'k' },
 		{},
 	};
-	bool force = false;
+	bool force = false, keep = false;
 	struct pt_dev d = PT_DEV_INIT;
 	int c, err;
 
 	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
-		if (c != 'f')
+		if (c != 'f' && c != 'k')
 			return -1;
-		force = true;
+		force |= c == 'f';
+		keep |= c == 'k';
 	}
 	if (optind != argc - 1)
 		return pt_usage(argv[0], optind < argc ? "too many arguments" : "no interface");
+	if (force && keep)
+		return pt_usage(argv[0], "--force and --keep-if-gone exclude each other");
 	if (pt_ifname_check(argv[optind]))
 		return -1;
 	if (force)
 		return unload_force(argv[optind]);
+	if (keep && !if_nametoindex(argv[optind]) && pt_dev_loaded(argv[optind])) {
+		pt_note("%s is gone: its rules and holders kept for its return ('ptctl load %s' "
+			"attaches again)", argv[optind], argv[optind]);
+		return 0;
+	}
 	if (pt_dev_open(&d, argv[optind], PT_OPEN_LOCK)) {
 		pt_dev_close(&d);
 		return -1;

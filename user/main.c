@@ -20,10 +20,10 @@ static const struct pt_command {
 	{ "load", cmd_load,
 	  "IFACE [--mode native|generic] [--wan-addr A.B.C.D] [--mark VALUE[/MASK]] "
 	  "[--fastpath LAN[,LAN...]]" },
-	{ "unload", cmd_unload, "[--force] IFACE" },
+	{ "unload", cmd_unload, "[--force | --keep-if-gone] IFACE" },
 	{ "add-rule", cmd_add_rule,
 	  "[--dev IFACE] NAME --trigger PROTO:PORTS --open PROTO:PORTS[,...] [--timeout T] "
-	  "[--allow PREFIX[,...]] [--policy hold|newest] [--disabled]" },
+	  "[--allow PREFIX[,...]] [--policy hold|newest] [--peer any|contacted] [--disabled]" },
 	{ "del-rule", cmd_del_rule, "[--dev IFACE] NAME" },
 	{ "enable-rule", cmd_enable_rule, "[--dev IFACE] NAME" },
 	{ "disable-rule", cmd_disable_rule, "[--dev IFACE] NAME" },

@@ -229,6 +229,11 @@ int pt_parse_mark(const char *s, __u32 *mark, __u32 *mask, char *err)
 	return 0;
 }
 
+const char *pt_rule_peer(const struct pt_rule *r)
+{
+	return r->flags & PT_RULE_PEER_CONTACTED ? "contacted" : "any";
+}
+
 void pt_rule_init(struct pt_rule *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -250,6 +255,13 @@ int pt_rule_set(struct pt_rule *r, const char *key, const char *val, char *err)
 		return pt_parse_timeout(val, &r->timeout_s, err);
 	if (!strcmp(key, "allow"))
 		return pt_parse_allow(val, r, err);
+	if (!strcmp(key, "peer")) {
+		if (strcmp(val, "any") && strcmp(val, "contacted"))
+			return ERR("unknown peer '%s' (use any or contacted)", val);
+		r->flags = !strcmp(val, "contacted") ? r->flags | PT_RULE_PEER_CONTACTED
+						     : r->flags & ~PT_RULE_PEER_CONTACTED;
+		return 0;
+	}
 	if (!strcmp(key, "policy")) {
 		if (strcmp(val, "hold") && strcmp(val, "newest"))
 			return ERR("unknown policy '%s' (use hold or newest)", val);
@@ -276,7 +288,7 @@ int pt_rule_complete(const struct pt_rule *r, char *err)
 
 bool pt_rule_same(const struct pt_rule *a, const struct pt_rule *b)
 {
-	const __u32 def_flags = PT_RULE_ENABLED | PT_RULE_NEWEST;
+	const __u32 def_flags = PT_RULE_ENABLED | PT_RULE_NEWEST | PT_RULE_PEER_CONTACTED;
 
 	return !strcmp(a->name, b->name) && (a->flags & def_flags) == (b->flags & def_flags) &&
 	       a->timeout_s == b->timeout_s && !memcmp(&a->trigger, &b->trigger, sizeof(a->trigger)) &&

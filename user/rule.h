@@ -28,12 +28,14 @@ int pt_parse_allow(const char *list, struct pt_rule *r, char *err);
 int pt_parse_mark(const char *s, __u32 *mark, __u32 *mask, char *err);
 int pt_parse_u32(const char *s, __u32 *val);
 
-/* A rule with the defaults: enabled, hold policy, PT_TIMEOUT_DEFAULT. */
+/* A rule with the defaults: enabled, hold policy, any peer, PT_TIMEOUT_DEFAULT. */
 void pt_rule_init(struct pt_rule *r);
+/* Whom the rule admits inbound: "any" WAN peer, or those its holder "contacted". */
+const char *pt_rule_peer(const struct pt_rule *r);
 /*
  * Sets one property of a rule definition, as named by add-rule's options and
- * the rules file's keys: trigger, open (appends), timeout, allow, policy;
- * val is NULL for the flags disabled and enabled.
+ * the rules file's keys: trigger, open (appends), timeout, allow, policy,
+ * peer; val is NULL for the flags disabled and enabled.
  */
 int pt_rule_set(struct pt_rule *r, const char *key, const char *val, char *err);
 /* Checks a definition is complete: a trigger and at least one open entry. */

@@ -39,6 +39,27 @@ int pt_percpu_sum(int map_fd, __u32 key, __u64 *out, size_t n_u64)
 	return 0;
 }
 
+/* The peers the holder contacted in its tenure (since_ns), most recent first. */
+static void view_peers(const struct pt_maps *m, struct pt_rule_view *v, __u64 since_ns)
+{
+	struct pt_peers ps;
+	bool taken[PT_MAX_PEERS] = {};
+
+	if (bpf_map_lookup_elem(PT_FD(m, pt_peers), &v->id, &ps) || ps.since_ns != since_ns)
+		return;
+	for (v->n_peers = 0; v->n_peers < PT_MAX_PEERS; v->n_peers++) {
+		int best = -1;
+
+		for (int i = 0; i < PT_MAX_PEERS; i++)
+			if (ps.addr[i] && !taken[i] && (best < 0 || ps.seen_ns[i] > ps.seen_ns[best]))
+				best = i;
+		if (best < 0)
+			break;
+		taken[best] = true;
+		v->peers[v->n_peers] = ps.addr[best];
+	}
+}
+
 static void view_holder(const struct pt_maps *m, struct pt_rule_view *v, __u64 now)
 {
 	const struct pt_rule *r = &v->rule;
@@ -55,6 +76,8 @@ static void view_holder(const struct pt_maps *m, struct pt_rule_view *v, __u64 n
 	v->seconds_left = idle < r->timeout_s * NSEC_PER_SEC ?
 				  (r->timeout_s * NSEC_PER_SEC - idle + NSEC_PER_SEC - 1) / NSEC_PER_SEC : 1;
 	v->held_seconds = now > a.since_ns ? (now - a.since_ns) / NSEC_PER_SEC : 0;
+	if (r->flags & PT_RULE_PEER_CONTACTED)
+		view_peers(m, v, a.since_ns);
 }
 
 int pt_view_rules(const struct pt_maps *m, struct pt_rule_view *out)

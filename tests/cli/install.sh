@@ -45,7 +45,7 @@ check "installed binary is build/ptctl" cmp -s build/ptctl "$sbin"
 execs=$(grep -E '^Exec[A-Za-z]*=' "$unit" 2>/dev/null)
 [ "$(echo "$execs" | grep -c '^ExecStart=/usr/sbin/ptctl ')" -eq 2 ] &&
 	[ "$(echo "$execs" | grep -c '^ExecReload=/usr/sbin/ptctl ')" -eq 2 ] &&
-	echo "$execs" | grep -qx 'ExecStop=/usr/sbin/ptctl unload %i' &&
+	echo "$execs" | grep -qx 'ExecStop=/usr/sbin/ptctl unload --keep-if-gone %i' &&
 	pass "unit runs /usr/sbin/ptctl" || fail "unit runs /usr/sbin/ptctl: $execs"
 check "unit applies /etc/ptctl/%i.conf" grep -q '^ExecStart=.* apply /etc/ptctl/%i.conf ' "$unit"
 grep -q '@[A-Z_]*@' "$unit" && fail "unit has placeholders left" || pass "unit has no placeholders left"
@@ -91,6 +91,7 @@ complete_as "--mode --mark" ptctl load --m
 complete_as "--mode" ptctl load --mo
 complete_as "native generic" ptctl load --mode ""
 complete_as "hold newest" ptctl add-rule x --policy ""
+complete_as "any contacted" ptctl add-rule x --peer ""
 complete_as "tcp: udp: both:" ptctl add-rule x --trigger tcp : 1 --open ""
 complete_as "lo" ptctl list --dev l
 complete_as "dist/wan0.conf.example" ptctl apply dist/wan0.conf

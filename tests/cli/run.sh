@@ -135,6 +135,7 @@ expect_error "invalid timeout" "invalid timeout" add-rule a --trigger tcp:1 --op
 expect_error "missing --trigger" "needs a trigger" add-rule a --open tcp:1
 expect_error "missing --open" "needs open ports" add-rule a --trigger tcp:1
 expect_error "unknown policy" "unknown policy" add-rule a --trigger tcp:1 --open tcp:1 --policy random
+expect_error "unknown peer" "unknown peer 'all'" add-rule a --trigger tcp:1 --open tcp:1 --peer all
 expect_error "invalid allow prefix" "invalid prefix length" add-rule a --trigger tcp:1 --open tcp:1 --allow 192.168.1.0/33
 expect_error "--dev not loaded" "not loaded on nov4" add-rule --dev nov4 a --trigger tcp:1 --open tcp:1
 expect_error "del-rule unknown name" "no rule named 'nope'" del-rule nope
@@ -212,7 +213,9 @@ names=$(ptctl_r -j list | grep -o '"name":"[^"]*"' | tr '\n' ' ')
 [ "$names" = '"name":"game.1" ' ] && pass "del-rule removed only its rule" || fail "del-rule removed only its rule: $names"
 expect_ok "re-add a deleted rule's ports" add-rule irc2 --trigger tcp:6667 --open tcp:5000-5010
 expect_ok "status of the instance" status
-expect_ok "unload" unload wan0
+expect_error "unload --force --keep-if-gone" "exclude each other" unload --force --keep-if-gone wan0
+# --keep-if-gone keeps only a gone interface's pins (nat.sh N5): wan0 is here.
+expect_ok "unload --keep-if-gone, the interface there" unload --keep-if-gone wan0
 left=$(snapshot)
 [ -z "$left" ] && pass "unload leaves no program, link or pin" || fail "unload leaves: $left"
 

@@ -63,26 +63,6 @@ held_by() {
 		need "$2 held by $1" wait_for 3 rule_is "$2" active "$host"
 }
 
-# capture WHO FILTER: tcpdump on WHO's eth0 into $TMP/WHO.pcap, headers
-# only: its ring (-B KiB) then holds thousands of packets, so that a burst
-# is counted whole even while tcpdump waits for a CPU.
-capture() {
-	bg_start "cap_$1" "$1" timeout 60 tcpdump -i eth0 -nn -U --immediate-mode -Z root \
-		-s 128 -B 4096 -w "$TMP/$1.pcap" "$2" || { DETAIL="no tcpdump on $1"; return 1; }
-	wait_for 5 grep -q "listening on" "$TMP/cap_$1.err" ||
-		{ DETAIL="tcpdump on $1 did not start"; return 1; }
-}
-
-# capture_end WHO...: stop their captures, once what was in flight arrived.
-capture_end() {
-	local who
-	sleep 0.3
-	for who in "$@"; do bg_stop "cap_$who"; done
-}
-
-# pcap_count WHO FILTER: the packets of WHO's capture that match FILTER.
-pcap_count() { tcpdump -nr "$TMP/$1.pcap" "$2" 2>/dev/null | wc -l; }
-
 # "IN OUT": the datapath's fast path counters, inbound and outbound.
 fast_counts() { echo "$(dp_stat xdp_fast) $(dp_stat lan_fast)"; }
 

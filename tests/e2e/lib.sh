@@ -262,6 +262,27 @@ own_sources() {
 	[ "$TOPO_NAME" = nat ] || echo "$H1 $H2"
 }
 
+# capture WHO FILTER [SNAPLEN]: tcpdump on WHO's eth0 into $TMP/WHO.pcap,
+# headers only (128 bytes) unless SNAPLEN says more: its ring (-B KiB) then
+# holds thousands of packets, so that a burst is counted whole even while
+# tcpdump waits for a CPU.
+capture() {
+	bg_start "cap_$1" "$1" timeout 60 tcpdump -i eth0 -nn -U --immediate-mode -Z root \
+		-s "${3:-128}" -B 4096 -w "$TMP/$1.pcap" "$2" || { DETAIL="no tcpdump on $1"; return 1; }
+	wait_for 5 grep -q "listening on" "$TMP/cap_$1.err" ||
+		{ DETAIL="tcpdump on $1 did not start"; return 1; }
+}
+
+# capture_end WHO...: stop their captures, once what was in flight arrived.
+capture_end() {
+	local who
+	sleep 0.3
+	for who in "$@"; do bg_stop "cap_$who"; done
+}
+
+# pcap_count WHO FILTER: the packets of WHO's capture that match FILTER.
+pcap_count() { tcpdump -nr "$TMP/$1.pcap" "$2" 2>/dev/null | wc -l; }
+
 # capture_on_w: tcpdump on W into $TMP/w.pcap (bg_stop tcpdump ends it).
 capture_on_w() {
 	need "tcpdump on W" bg_start tcpdump w timeout 60 tcpdump -i eth0 -nn -U -Z root \

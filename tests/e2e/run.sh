@@ -28,7 +28,8 @@
 #   9  ptctl load again (upgrade) keeps rules, holders, an open session
 #   10 del-rule spares the other rules; unload leaves no program, no pin
 # Every scenario runs in the fast run too: behaviour must not change with the
-# fast path. hostile.sh adds H1-H3 to every run, fast.sh F1-F6 to fast runs.
+# fast path. hostile.sh adds H1-H3 and nat.sh N1-N6 to every run, fast.sh
+# F1-F7 to fast runs.
 # Prints PASS:/FAIL: per scenario and "e2e: N passed, N failed".
 # E2E_RUNS="native:nat" (MODE:LAN[:fast], LAN nat or routed, fast for
 # --fastpath br-lan) picks the runs; E2E_ONLY=REGEX the scenarios after the
@@ -49,11 +50,13 @@ source tests/e2e/scenarios.sh
 source tests/e2e/hostile.sh
 # shellcheck source=fast.sh
 source tests/e2e/fast.sh
+# shellcheck source=nat.sh
+source tests/e2e/nat.sh
 E2E_RUNS=${E2E_RUNS:-native:nat generic:nat native:routed native:nat:fast generic:nat:fast}
 
 # The scenarios of this run, the last one (unload) last.
 run_scenarios() {
-	local extra=("${HOSTILE_SCENARIOS[@]}")
+	local extra=("${HOSTILE_SCENARIOS[@]}" "${NAT_SCENARIOS[@]}")
 	[ "$FAST" = 1 ] && extra+=("${FAST_SCENARIOS[@]}")
 	local all=("${SCENARIOS[@]:1:${#SCENARIOS[@]}-2}" "${extra[@]}" "${SCENARIOS[@]: -1}") entry
 	RUN_SCENARIOS=("${SCENARIOS[0]}")
@@ -72,7 +75,7 @@ source tests/lib/report.sh
 
 run_mode() {
 	local entry name fn broken=
-	topo_up && { [ "$FAST" = 0 ] || topo_nic_like; }
+	topo_up && topo_nic_like
 	local rc=$?
 	trap cleanup EXIT # topo_up set its own
 	[ $rc = 0 ] || broken="topology did not come up"

@@ -259,8 +259,9 @@ add_many() {
 	local i p
 	for ((i = 0; i < N_MANY; i++)); do
 		p=$((10000 + i))
+		# Held until scenario 10 checks them, however many scenarios run in between.
 		ptctl_ok add-rule "$(mname $i)" --trigger udp:$((7000 + i)) --open tcp:$p,udp:$p \
-			--timeout 60 || return 1
+			--timeout 600 || return 1
 	done
 }
 

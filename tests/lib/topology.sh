@@ -16,13 +16,15 @@
 # (H1 203.0.113.10, H2 203.0.113.11, R 203.0.113.1); W routes them via R.
 # TOPO_LAN3=1: also a LAN on a plain interface, not a bridge port: H3
 # 192.168.78.10 on R's lan3 192.168.78.1, admitted and masqueraded as br-lan.
+# topo_w2_up: W2 198.51.100.66 one hop beyond W, over a link of MTU 1280 (a
+# WAN path narrower than R's), for path MTU discovery; topo_w2_down.
 # Only TEST-NET and 192.168.x addresses; nothing routes out of the namespaces.
 #
 # Use: source it, call topo_up, then run commands with in_h1/in_h2/in_r/in_w.
 # topo_down runs on EXIT (trap set by topo_up).
 
 PT_NS=${PT_NS:-pt$$}
-NS_H1=$PT_NS-h1 NS_H2=$PT_NS-h2 NS_R=$PT_NS-r NS_W=$PT_NS-w NS_H3=$PT_NS-h3
+NS_H1=$PT_NS-h1 NS_H2=$PT_NS-h2 NS_R=$PT_NS-r NS_W=$PT_NS-w NS_H3=$PT_NS-h3 NS_W2=$PT_NS-w2
 if [ "${TOPO_ROUTED:-0}" = 1 ]; then
 	LAN_NET=203.0.113 TOPO_NAME=routed
 else
@@ -31,10 +33,12 @@ fi
 H1=$LAN_NET.10 H2=$LAN_NET.11 R_LAN=$LAN_NET.1
 R_WAN=198.51.100.1 W=198.51.100.2
 H3=192.168.78.10 R_LAN3=192.168.78.1
+W2=198.51.100.66 W_W2=198.51.100.65 W2_NET=198.51.100.64/30 W2_MTU=1280
 PTCTL=${PTCTL:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/ptctl}
 PT_MARK_RULE='ct mark & 0xffff0000 == 0x70740000'
 
 in_h1() { ip netns exec "$NS_H1" "$@"; }
+in_w2() { ip netns exec "$NS_W2" "$@"; }
 in_h2() { ip netns exec "$NS_H2" "$@"; }
 in_r() { ip netns exec "$NS_R" "$@"; }
 in_w() { ip netns exec "$NS_W" "$@"; }
@@ -53,7 +57,7 @@ topo_down() {
 	local ns
 	# What a test left of ptctl in R: its programs go with R's interfaces.
 	[ -e "/run/netns/$NS_R" ] && rm -rf "$(r_root)" && rmdir /sys/fs/bpf/ptctl 2>/dev/null
-	for ns in "$NS_H1" "$NS_H2" "$NS_R" "$NS_W" "$NS_H3"; do
+	for ns in "$NS_H1" "$NS_H2" "$NS_R" "$NS_W" "$NS_H3" "$NS_W2"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -137,6 +141,39 @@ topo_lan3() {
 	ip -n "$NS_H3" route add default via $R_LAN3
 }
 
+# W2 behind W: W forwards, R routes W2's /30 to W (the ISP's network). W2
+# advertises a TCP MSS of a 1500-byte path: senders learn the narrower one
+# from W's "fragmentation needed".
+topo_w2_up() {
+	topo_ns "$NS_W2" || return 1
+	ip link add w2 netns "$NS_W" mtu $W2_MTU type veth peer name eth0 netns "$NS_W2" mtu $W2_MTU &&
+		ip -n "$NS_W" addr add $W_W2/30 dev w2 && ip -n "$NS_W" link set w2 up &&
+		ip -n "$NS_W2" addr add $W2/30 dev eth0 && ip -n "$NS_W2" link set eth0 up &&
+		ip -n "$NS_W2" route add default via $W_W2 advmss 1460 &&
+		ip -n "$NS_R" route add $W2_NET via $W &&
+		in_w sysctl -qw net.ipv4.ip_forward=1 &&
+		in_w2 ping -c1 -W2 -q $W >/dev/null
+}
+
+topo_w2_down() {
+	ip -n "$NS_R" route del $W2_NET via $W 2>/dev/null
+	in_w sysctl -qw net.ipv4.ip_forward=0
+	ip netns pids "$NS_W2" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns del "$NS_W2" 2>/dev/null
+	return 0
+}
+
+# R's wan0 to W's eth0, addressed and routed (again, after a test deleted it).
+topo_wan_link() {
+	ip link add wan0 netns "$NS_R" type veth peer name eth0 netns "$NS_W" &&
+		ip -n "$NS_R" addr add $R_WAN/24 dev wan0 &&
+		ip -n "$NS_W" addr add $W/24 dev eth0 &&
+		ip -n "$NS_R" link set wan0 up &&
+		ip -n "$NS_W" link set eth0 up &&
+		ip -n "$NS_R" route add default via $W || return 1
+	[ "$TOPO_NAME" = nat ] || ip -n "$NS_W" route add $LAN_NET.0/24 via $R_WAN
+}
+
 topo_up() {
 	trap topo_down EXIT
 	topo_down
@@ -156,13 +193,7 @@ topo_up() {
 		ip -n "$ns" link set eth0 up
 		ip -n "$ns" route add default via $R_LAN
 	done
-	ip link add wan0 netns "$NS_R" type veth peer name eth0 netns "$NS_W"
-	ip -n "$NS_R" addr add $R_WAN/24 dev wan0
-	ip -n "$NS_W" addr add $W/24 dev eth0
-	ip -n "$NS_R" link set wan0 up
-	ip -n "$NS_W" link set eth0 up
-	ip -n "$NS_R" route add default via $W
-	[ "$TOPO_NAME" = nat ] || ip -n "$NS_W" route add $LAN_NET.0/24 via $R_WAN
+	topo_wan_link
 	[ "${TOPO_LAN3:-0}" = 1 ] && { topo_lan3 || return 1; }
 	in_r sysctl -qw net.ipv4.ip_forward=1
 	topo_firewall

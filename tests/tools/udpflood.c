@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * udpflood SRC_NET COUNT DST PORT: COUNT UDP datagrams to DST:PORT, each of
- * a new flow: sources SRC_NET.1-254 (a /24, as dotted "a.b.c"), source
- * ports 1024 and up. For the flood test (tests/e2e/flood.sh); sent through
- * a raw socket, so the sources need not be the sender's own.
+ * udpflood SRC_NET COUNT DST PORT [heads]: COUNT UDP datagrams to DST:PORT,
+ * each of a new flow: sources SRC_NET.1-254 (a /24, as dotted "a.b.c"),
+ * source ports 1024 and up; "heads": each only the first fragment of its
+ * datagram, the rest never sent. For the flood test (tests/e2e/flood.sh);
+ * sent through a raw socket, so the sources need not be the sender's own.
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
 #include <stdio.h>
@@ -26,8 +28,11 @@ int main(int argc, char **argv)
 	char src[32];
 	int fd, one = 1;
 
-	if (argc != 5 || (count = atol(argv[2])) <= 0 || inet_pton(AF_INET, argv[3], &to.sin_addr) != 1) {
-		fprintf(stderr, "usage: udpflood SRC_NET COUNT DST PORT\n");
+	bool heads = argc == 6 && !strcmp(argv[5], "heads");
+
+	if ((argc != 5 && !heads) || (count = atol(argv[2])) <= 0 ||
+	    inet_pton(AF_INET, argv[3], &to.sin_addr) != 1) {
+		fprintf(stderr, "usage: udpflood SRC_NET COUNT DST PORT [heads]\n");
 		return 2;
 	}
 	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
@@ -36,8 +41,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pkt.ip = (struct iphdr){ .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP,
-				 .tot_len = htons(sizeof(pkt)), .daddr = to.sin_addr.s_addr };
-	pkt.udp = (struct udphdr){ .dest = htons(atoi(argv[4])), .len = htons(sizeof(pkt) - 20) };
+				 .tot_len = htons(sizeof(pkt)), .daddr = to.sin_addr.s_addr,
+				 .frag_off = htons(heads ? IP_MF : 0) };
+	/* A head's datagram is longer than the fragment: its length says so. */
+	pkt.udp = (struct udphdr){ .dest = htons(atoi(argv[4])),
+				   .len = htons(sizeof(pkt) - 20 + (heads ? 1000 : 0)) };
 	for (long i = 0; i < count; i++) {
 		/* The kernel fills in the IP checksum; UDP checksum 0: none. */
 		snprintf(src, sizeof(src), "%s.%ld", argv[1], 1 + i % 254);

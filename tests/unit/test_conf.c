@@ -34,7 +34,7 @@ static void valid_file(void **state)
 			       "\n"
 			       "rule irc-dcc trigger tcp:6667 open tcp:59000-59010 timeout 10m # DCC\n"
 			       "   rule game trigger udp:27015 open udp:27000-27014 open tcp:27020 "
-			       "policy newest\n"
+			       "policy newest peer contacted\n"
 			       "rule cam\ttrigger tcp:554 open udp:6970-6999,tcp:7000 "
 			       "allow 192.168.1.0/24,10.0.0.5 disabled\n"),
 			 3);
@@ -44,7 +44,8 @@ static void valid_file(void **state)
 	pt_range_str(&rules[0].open[0], range);
 	assert_string_equal(range, "tcp:59000-59010");
 	assert_int_equal(rules[1].n_open, 2);
-	assert_int_equal(rules[1].flags, PT_RULE_ENABLED | PT_RULE_NEWEST);
+	assert_int_equal(rules[1].flags,
+			 PT_RULE_ENABLED | PT_RULE_NEWEST | PT_RULE_PEER_CONTACTED);
 	assert_int_equal(rules[1].timeout_s, PT_TIMEOUT_DEFAULT);
 	assert_int_equal(rules[2].n_open, 2);
 	assert_int_equal(rules[2].n_allow, 2);
@@ -83,6 +84,7 @@ static const struct {
 	{ "rule a trigger tcp:1 open tcp:2 timeout\n", "t.conf:1: 'timeout' needs a value" },
 	{ "rule a trigger tcp:1 open tcp:2 color red\n", "t.conf:1: unknown rule property 'color'" },
 	{ "rule a trigger tcp:1 open tcp:2 policy random\n", "t.conf:1: unknown policy 'random'" },
+	{ "rule a trigger tcp:1 open tcp:2 peer some\n", "t.conf:1: unknown peer 'some'" },
 	{ "rule a trigger tcp:1 open tcp:2 allow 1.2.3.4/40\n", "t.conf:1: invalid prefix length" },
 	{ "rule a trigger tcp:1 open tcp:2\n# ok\nrule a trigger tcp:3 open tcp:4\n",
 	  "t.conf:3: a rule named 'a' exists already" },

@@ -201,6 +201,8 @@ static const struct shape shapes[] = {
 	{ "in_udp_padded_frame", UDP(32), .pad = 18, .fast = true },
 	{ "in_udp_large", UDP(1472), .fast = true },
 	{ "in_udp_ip_options_to_kernel", UDP(32, .ip_opts_len = 8) },
+	/* The rest of its datagram goes to the kernel: so does the first fragment. */
+	{ "in_udp_first_fragment_to_kernel", UDP(32, .frag_off = 0x2000) },
 	{ "in_tcp", TCP(32), .fast = true },
 	{ "in_tcp_large", TCP(1460), .fast = true },
 	{ "in_tcp_strict_to_kernel", TCP(32), .strict = true },

@@ -94,6 +94,7 @@ static const struct bad_case bads[] = {
 	{ "set_flag_with_value", SET, "disabled=yes", "'disabled' takes no value" },
 	{ "set_missing_value", SET, "timeout", "'timeout' needs a value" },
 	{ "set_unknown_policy", SET, "policy=oldest", "unknown policy 'oldest'" },
+	{ "set_unknown_peer", SET, "peer=known", "unknown peer 'known'" },
 	{ "set_bad_trigger", SET, "trigger=tcp:0", "port 0" },
 };
 
@@ -330,11 +331,13 @@ static void test_rule_set(void **state)
 	assert_int_equal(pt_rule_set(&r, "open", "tcp:1", err), 0);
 	assert_int_equal(pt_rule_set(&r, "timeout", "2h", err), 0);
 	assert_int_equal(pt_rule_set(&r, "policy", "newest", err), 0);
+	assert_int_equal(pt_rule_set(&r, "peer", "contacted", err), 0);
 	assert_int_equal(pt_rule_set(&r, "disabled", NULL, err), 0);
 	assert_int_equal(pt_rule_complete(&r, err), 0);
 	assert_int_equal(r.timeout_s, 7200);
-	assert_int_equal(r.flags, PT_RULE_NEWEST);
+	assert_int_equal(r.flags, PT_RULE_NEWEST | PT_RULE_PEER_CONTACTED);
 	assert_int_equal(pt_rule_set(&r, "policy", "hold", err), 0);
+	assert_int_equal(pt_rule_set(&r, "peer", "any", err), 0);
 	assert_int_equal(pt_rule_set(&r, "enabled", NULL, err), 0);
 	assert_int_equal(r.flags, PT_RULE_ENABLED);
 }

@@ -124,15 +124,27 @@ static void send_unchanged(struct env *e, const struct pkt_spec *s)
  * host's packet to PEER:dport, of a flow host initiated (routed, no NAT:
  * the conntrack entry is made first, as the kernel would have).
  */
-static void trigger_proto(struct env *e, int proto, const char *host, __u16 dport)
+/* host's packet to peer:dport (frag_off: the raw IPv4 field, 0 for a whole datagram) */
+static void send_to(struct env *e, int proto, const char *host, const char *peer, __u16 dport,
+		    __u16 frag_off)
 {
-	struct pkt_spec s = { .proto = proto, .saddr = host, .daddr = PEER,
-			      .sport = HOST_PORT, .dport = dport, .payload_len = 20 };
-	struct fix_ct ct = { .proto = proto, .src = host, .dst = PEER,
+	struct pkt_spec s = { .proto = proto, .saddr = host, .daddr = peer, .sport = HOST_PORT,
+			      .dport = dport, .payload_len = 20, .frag_off = frag_off };
+	struct fix_ct ct = { .proto = proto, .src = host, .dst = peer,
 			     .sport = HOST_PORT, .dport = dport };
 
 	fix_ct_add(&ct); /* fails once it exists: fine */
 	send_unchanged(e, &s);
+}
+
+static void send_frag(struct env *e, int proto, const char *host, __u16 dport, __u16 frag_off)
+{
+	send_to(e, proto, host, PEER, dport, frag_off);
+}
+
+static void trigger_proto(struct env *e, int proto, const char *host, __u16 dport)
+{
+	send_frag(e, proto, host, dport, 0);
 }
 
 static void trigger(struct env *e, const char *host)
@@ -338,6 +350,83 @@ static void test_not_triggers(void **state)
 	assert_int_equal(stats(e).tc_trigger + stats(e).tc_refused, 0);
 	assert_int_equal(rule_stats(e, e->game).triggers, 0);
 	assert_int_equal(rule_stats(e, e->idle).triggers, 0);
+}
+
+/*
+ * A datagram the router fragments on its way out: its first fragment, the
+ * one with ports, triggers; a later one is not looked at.
+ */
+static void test_fragmented_trigger(void **state)
+{
+	struct env *e = *state;
+
+	send_frag(e, IPPROTO_TCP, HOST_A, TRIGGER, 185);
+	assert_not_active(e, e->game);
+	assert_int_equal(stats(e).tc_trigger + stats(e).tc_parse_fail, 0);
+	send_frag(e, IPPROTO_TCP, HOST_A, TRIGGER, 0x2000);
+	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
+	assert_int_equal(stats(e).tc_trigger, 1);
+}
+
+/* The peers pt_peers holds for rule id in the holder's tenure; how many. */
+static int peers(struct env *e, int id, __u32 *addrs)
+{
+	struct pt_peers ps;
+	int n = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(PT_FD(&e->f.m, pt_peers), &id, &ps), 0);
+	if (ps.since_ns != active(e, id).since_ns)
+		return 0;
+	for (int i = 0; i < PT_MAX_PEERS; i++)
+		if (ps.addr[i])
+			addrs[n++] = ps.addr[i];
+	return n;
+}
+
+static bool has(const __u32 *addrs, int n, const char *addr)
+{
+	for (int i = 0; i < n; i++)
+		if (addrs[i] == pkt_addr(addr))
+			return true;
+	return false;
+}
+
+/*
+ * --peer contacted: the holder's trigger packets note whom they went to, at
+ * most PT_MAX_PEERS, the least recently contacted replaced first; another
+ * host's note nothing; a new holder starts with none.
+ */
+static void test_peers_contacted(void **state)
+{
+	struct env *e = *state;
+	__u32 addrs[PT_MAX_PEERS];
+	char peer[INET_ADDRSTRLEN];
+
+	assert_int_equal(fix_rule_flags(&e->f, e->game, PT_RULE_PEER_CONTACTED, 0), 0);
+	trigger(e, HOST_A);
+	assert_int_equal(peers(e, e->game, addrs), 1);
+	assert_true(has(addrs, 1, PEER));
+	send_to(e, IPPROTO_TCP, HOST_B, "203.0.113.50", TRIGGER, 0);
+	assert_int_equal(peers(e, e->game, addrs), 1);
+	for (int i = 1; i <= PT_MAX_PEERS; i++) {
+		snprintf(peer, sizeof(peer), "203.0.113.%d", 100 + i);
+		send_to(e, IPPROTO_TCP, HOST_A, peer, TRIGGER, 0);
+	}
+	assert_int_equal(peers(e, e->game, addrs), PT_MAX_PEERS);
+	assert_false(has(addrs, PT_MAX_PEERS, PEER));
+	assert_true(has(addrs, PT_MAX_PEERS, "203.0.113.108"));
+	assert_int_equal(fix_activate(&e->f, e->game, pkt_addr(HOST_B)), 0);
+	assert_int_equal(peers(e, e->game, addrs), 0);
+}
+
+/* Without --peer contacted nothing is noted. */
+static void test_peers_any(void **state)
+{
+	struct env *e = *state;
+	__u32 addrs[PT_MAX_PEERS];
+
+	trigger(e, HOST_A);
+	assert_int_equal(peers(e, e->game, addrs), 0);
 }
 
 /* Trigger ranges may overlap: one packet activates every rule it matches. */
@@ -826,6 +915,9 @@ int main(void)
 	SUITE_TEST(&s, test_forwarded_flow_never_triggers, setup_held, teardown);
 	SUITE_TEST(&s, test_trigger_claims, setup, teardown);
 	SUITE_TEST(&s, test_not_triggers, setup, teardown);
+	SUITE_TEST(&s, test_fragmented_trigger, setup, teardown);
+	SUITE_TEST(&s, test_peers_contacted, setup, teardown);
+	SUITE_TEST(&s, test_peers_any, setup, teardown);
 	SUITE_TEST(&s, test_overlapping_triggers, setup, teardown);
 	SUITE_TEST(&s, test_conflict_keeps_holder, setup, teardown);
 	SUITE_TEST(&s, test_takeover_after_expiry, setup, teardown);

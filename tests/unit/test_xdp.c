@@ -130,6 +130,9 @@ static const struct shape shapes[] = {
 	{ "udp_ip_options_max", SHAPE(UDP, 5010, .payload_len = 9, .ip_opts_len = 40) },
 	{ "udp_range_end", SHAPE(UDP, 5020, .payload_len = 1) },
 	{ "tcp_dont_fragment", SHAPE(TCP, 5000, .frag_off = 0x4000) },
+	/* The kernel reassembles the datagram, then finds the flow's entry. */
+	{ "udp_first_fragment", SHAPE(UDP, 5000, .payload_len = 32, .frag_off = 0x2000) },
+	{ "tcp_first_fragment", SHAPE(TCP, 5000, .payload_len = 32, .frag_off = 0x2000) },
 	{ "tcp_large", SHAPE(TCP, 5000, .payload_len = 1460) },
 	{ "udp_padded_frame", SHAPE(UDP, 5000), .pad = 18 },
 };
@@ -254,7 +257,8 @@ static void assert_left_alone(struct env *e, size_t counter)
 	assert_int_equal(st.xdp_seen, 1);
 	assert_int_equal(*(__u64 *)((char *)&st + counter), 1);
 	assert_int_equal(st.xdp_forwarded + st.xdp_passed + st.xdp_parse_fail + st.xdp_closed +
-				 st.xdp_tracked + st.xdp_bad_holder + st.xdp_bad_peer + st.xdp_ct_full,
+				 st.xdp_tracked + st.xdp_bad_holder + st.xdp_bad_peer + st.xdp_ct_full +
+				 st.xdp_not_contacted,
 			 1);
 	assert_int_equal(st.xdp_new_flows, 0);
 	assert_int_equal(rule_stats(e, e->game).pkts_in, 0);
@@ -403,6 +407,55 @@ static void test_bad_peer(void **state)
 	s.saddr = c->peer;
 	run(e, &s, 0);
 	assert_left_alone(e, offsetof(struct pt_stats, xdp_bad_peer));
+	assert_int_equal(fix_ct_count(), 0);
+}
+
+/* --- Peer-restricted rules (--peer contacted) ------------------------------ */
+
+/* game admits only peers its holder contacted: PEER, in the tenure of holder (or another). */
+static void peer_contacted_setup(struct env *e, bool this_tenure)
+{
+	struct pt_active a;
+	struct pt_peers ps = { .addr = { pkt_addr(PEER) }, .seen_ns = { fix_now_ns() } };
+	__u32 id = e->game;
+
+	assert_int_equal(fix_rule_flags(&e->f, e->game, PT_RULE_PEER_CONTACTED, 0), 0);
+	assert_int_equal(fix_active(&e->f, e->game, &a), 0);
+	ps.since_ns = this_tenure ? a.since_ns : a.since_ns - 1;
+	assert_int_equal(bpf_map_update_elem(PT_FD(&e->f.m, pt_peers), &id, &ps, BPF_ANY), 0);
+}
+
+static void test_peer_contacted(void **state)
+{
+	struct env *e = *state;
+	struct pkt_spec s = inbound(IPPROTO_UDP, 5000);
+
+	peer_contacted_setup(e, true);
+	run(e, &s, 0);
+	assert_flow(&s, HOLDER);
+	assert_int_equal(stats(e).xdp_new_flows, 1);
+}
+
+/* A peer not contacted, or contacted by a former holder: left to the firewall, counted. */
+static const struct {
+	const char *name;
+	const char *peer;
+	bool this_tenure;
+} not_contacted[] = {
+	{ "peer_not_contacted", "203.0.113.77", true },
+	{ "peer_contacted_by_former_holder", PEER, false },
+};
+
+static void test_peer_not_contacted(void **state)
+{
+	struct env *e = *state;
+	const typeof(not_contacted[0]) *c = e->param;
+	struct pkt_spec s = inbound(IPPROTO_UDP, 5000);
+
+	peer_contacted_setup(e, c->this_tenure);
+	s.saddr = c->peer;
+	run(e, &s, 0);
+	assert_left_alone(e, offsetof(struct pt_stats, xdp_not_contacted));
 	assert_int_equal(fix_ct_count(), 0);
 }
 
@@ -601,6 +654,9 @@ int main(void)
 	SUITE_TEST(&s, test_closed_rule_flow_ends, setup, teardown);
 	SUITE_CASES(&s, test_bad_holder, setup, teardown, bad_holders, ARRAY_SIZE(bad_holders));
 	SUITE_CASES(&s, test_bad_peer, setup, teardown, bad_peers, ARRAY_SIZE(bad_peers));
+	SUITE_TEST(&s, test_peer_contacted, setup, teardown);
+	SUITE_CASES(&s, test_peer_not_contacted, setup, teardown, not_contacted,
+		    ARRAY_SIZE(not_contacted));
 	SUITE_TEST(&s, test_wan_address_follows, setup, teardown);
 	SUITE_TEST(&s, test_wan_address_pinned, setup, teardown);
 	SUITE_CASES(&s, test_malformed, setup, teardown, malformed_cases, n_malformed);
