@@ -56,39 +56,42 @@ icmp_in() {
 	wait_for 5 not_running "$(cat "$TMP/late.pid")"
 }
 
+# icmp_caught WHO WANT WHAT CMD...: while WHO captures ICMP, CMD (WHAT)
+# succeeds; then the one ICMP error WHO got is WANT (icmp_seen).
+icmp_caught() {
+	local who=$1 want=$2 what=$3 rc
+	shift 3
+	need "tcpdump on $who" capture "$who" icmp 0 || return 1
+	need "$what" "$@"
+	rc=$?
+	capture_end "$who"
+	[ $rc = 0 ] || return 1
+	need "$who got the ICMP error, translated" icmp_seen "$who" "$want"
+}
+
 # N1. An ICMP error from the WAN about a forwarded flow reaches the holder.
 s_icmp_in() {
-	nat_held || return 1
-	need "tcpdump on H1" capture h1 icmp 0 || return 1
-	need "W:40501 -> R_WAN:5501, H1 answers once W's port is closed" icmp_in
-	local rc=$?
-	capture_end h1
-	[ $rc = 0 ] || return 1
-	need "H1 got W's port unreachable, translated" \
-		icmp_seen h1 "3 3 $W $H1 $H1:5501 $W:40501 ok"
+	nat_held &&
+		icmp_caught h1 "3 3 $W $H1 $H1:5501 $W:40501 ok" \
+			"W:40501 -> R_WAN:5501, H1 answers once W's port is closed" icmp_in
+}
+
+icmp_out() {
+	in_w $UDP_TOOL tell 40502 "$R_WAN" 5502 && sleep 0.5
 }
 
 # N2. The holder's ICMP error about a forwarded flow leaves with the WAN address.
 s_icmp_out() {
-	nat_held || return 1
-	need "tcpdump on W" capture w icmp 0 || return 1
-	in_w $UDP_TOOL tell 40502 "$R_WAN" 5502
-	sleep 0.5
-	capture_end w
-	need "W got H1's port unreachable from R_WAN, no LAN address in it" \
-		icmp_seen w "3 3 $R_WAN $W $W:40502 $R_WAN:5502 ok"
+	nat_held &&
+		icmp_caught w "3 3 $R_WAN $W $W:40502 $R_WAN:5502 ok" \
+			"W:40502 -> R_WAN:5502, where nothing listens on H1" icmp_out
 }
 
 pmtu_upload() {
-	need "W2 beyond W, path MTU $W2_MTU" topo_w2_up || return 1
-	need "tcpdump on H1" capture h1 icmp 0 || return 1
-	SPORT=40503 need "W2 <-> R_WAN:5503 (H1), H1 sends $NAT_UPLOAD bytes" \
-		tcp_exchange w2 "$R_WAN" 5503 h1 $NAT_UPLOAD
-	local rc=$?
-	capture_end h1
-	[ $rc = 0 ] || return 1
-	need "H1 got W's fragmentation needed, translated" \
-		icmp_seen h1 "3 4 $W $H1 $H1:5503 $W2:40503 ok"
+	need "W2 beyond W, path MTU $W2_MTU" topo_w2_up &&
+		SPORT=40503 icmp_caught h1 "3 4 $W $H1 $H1:5503 $W2:40503 ok" \
+			"W2 <-> R_WAN:5503 (H1), H1 sends $NAT_UPLOAD bytes" \
+			tcp_exchange w2 "$R_WAN" 5503 h1 $NAT_UPLOAD
 }
 
 # N3. Path MTU discovery through the router.
