@@ -18,6 +18,9 @@
 #   ptctl --fastpath br-lan  the fast path to H1, behind R's bridge
 #   ptctl --fastpath lan3    the fast path to H3, on a plain LAN interface
 #   XDP redirect ceiling     no ptctl: every frame redirected to H1 as it came
+#   nft DNAT + pass XDP      nft DNAT with a program on wan0 that only passes:
+#                            what attaching any XDP program costs (on a veth,
+#                            more than on a NIC), for reading the stack ratio
 #
 # The fast path takes answered flows only: H1 (H3) answers each flow first.
 # Every round measures every case once; a case's rate is its median. Rates
@@ -41,8 +44,8 @@ if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ && $PACKETS =~ ^[1-9][0-9]*$ ]]; then
 fi
 BARE_PIN=/sys/fs/bpf/$PT_NS-fwd-bare
 CASES=("nft DNAT" "ptctl (stack)" "ptctl --fastpath br-lan" "ptctl --fastpath lan3"
-	"XDP redirect ceiling")
-NFT=0 STACK=1 FAST_BR=2 FAST_LAN3=3 CEIL=4
+	"XDP redirect ceiling" "nft DNAT + pass XDP")
+NFT=0 STACK=1 FAST_BR=2 FAST_LAN3=3 CEIL=4 NFT_XDP=5
 # Per case, over all rounds: rates (pps, one a round) and the rates W
 # offered, good and bad frames, the packets of the flows the kernel's
 # forward rule accepted (nft) or ptctl's XDP saw (ptctl), those XDP
@@ -123,9 +126,9 @@ measure() {
 	SEEN[c]=$((${SEEN[c]:-0} + seen1 - seen0)) FAST[c]=$((${FAST[c]:-0} + fast1 - fast0))
 }
 
-# nft_dnat on|off: the static forward of PORT to H1 (the DNAT, and the
+# nft_dnat on|off CASE: the static forward of PORT to H1 (the DNAT, and the
 # forward rule the firewall needs for it), added, or removed by handle; the
-# packets its forward rule accepted go to SEEN.
+# packets its forward rule accepted go to CASE's SEEN.
 nft_add() { in_r nft -e -a add rule "$@" | sed -n 's/.*# handle \([0-9]*\)$/\1/p'; }
 nft_dnat() {
 	local n
@@ -139,7 +142,7 @@ nft_dnat() {
 	if [ -n "$ACCEPT_RULE" ]; then
 		n=$(in_r nft -a list chain inet ptfw forward |
 			sed -n "s/.*counter packets \([0-9]*\) .*# handle $ACCEPT_RULE\$/\1/p")
-		SEEN[NFT]=$((${SEEN[NFT]:-0} + ${n:-0}))
+		SEEN[$2]=$((${SEEN[$2]:-0} + ${n:-0}))
 		in_r nft delete rule inet ptfw forward handle "$ACCEPT_RULE"
 	fi
 	[ -z "$DNAT_RULE" ] || in_r nft delete rule ip ptnat prerouting handle "$DNAT_RULE"
@@ -190,7 +193,17 @@ case_nft() {
 	local rc
 	nft_dnat on && measure $NFT "$NS_H1" "$H1" 63
 	rc=$?
-	nft_dnat off
+	nft_dnat off $NFT
+	return $rc
+}
+
+case_nft_xdp() {
+	local rc
+	quiet in_r ip link set wan0 xdpdrv obj build/bench_empty.bpf.o sec xdp &&
+		nft_dnat on && measure $NFT_XDP "$NS_H1" "$H1" 63
+	rc=$?
+	nft_dnat off $NFT_XDP
+	in_r ip link set wan0 xdpdrv off
 	return $rc
 }
 
@@ -230,6 +243,7 @@ run_case() {
 	"$FAST_BR") case_fast "$1" "$NS_H1" "$H1" br-lan ;;
 	"$FAST_LAN3") case_fast "$1" "$NS_H3" "$H3" lan3 ;;
 	"$CEIL") case_ceiling ;;
+	"$NFT_XDP") case_nft_xdp ;;
 	esac
 }
 
@@ -253,7 +267,7 @@ path() {
 	local c=$1 seen=${SEEN[$1]:-0} fast=${FAST[$1]:-0} good=${GOOD[$1]} pct
 	pct=$(awk -v f="$fast" -v s="$seen" 'BEGIN { printf "%.1f", s ? 100 * f / s : 0 }')
 	case $c in
-	"$NFT")
+	"$NFT" | "$NFT_XDP")
 		echo "no ptctl; the kernel: $seen packets accepted by the forward rule of the DNAT"
 		[ "$seen" -ge "$good" ] ;;
 	"$CEIL") echo "no ptctl; fwd_bare redirected them" ;;
@@ -297,6 +311,9 @@ report() {
 	goal "ptctl --fastpath br-lan >= 0.6x the ceiling" "${med[FAST_BR]}" "$ceil" 0.6
 	goal "ptctl --fastpath lan3 >= 0.6x the ceiling" "${med[FAST_LAN3]}" "$ceil" 0.6
 	goal "ptctl (stack) >= 0.95x nft DNAT" "${med[STACK]}" "$nft" 0.95
+	echo "Reading the stack ratio: nft DNAT with a pass-only XDP program on wan0 is" \
+		"$(ratio "${med[NFT_XDP]}" "$nft")x nft DNAT, ptctl (stack)" \
+		"$(ratio "${med[STACK]}" "${med[NFT_XDP]}")x that"
 	for c in "${!CASES[@]}"; do
 		[ "${BAD[c]}" -eq 0 ] && continue
 		echo "WARNING: ${CASES[c]}: ${BAD[c]} frames arrived wrongly forwarded" \
@@ -312,7 +329,7 @@ main() {
 	setup || { echo "fwd.sh: cannot set up the router" >&2; return 1; }
 	echo
 	echo "Forwarding rate, W -> R -> LAN host, kpps per round"
-	echo "(nft DNAT, ptctl stack, fast path br-lan, fast path lan3, ceiling):"
+	echo "(nft DNAT, ptctl stack, fast path br-lan, fast path lan3, ceiling, nft + pass XDP):"
 	for r in $(seq "$ROUNDS"); do
 		line=
 		for c in "${!CASES[@]}"; do
