@@ -26,7 +26,7 @@
 
 NAT_RULE="nat1 --trigger udp:27031 --open udp:5501-5504,tcp:5503 --timeout 120"
 PEER_RULE="peer1 --trigger udp:27032 --open udp:5505 --peer contacted --timeout 120"
-UDP_TOOL="/usr/bin/python3 tests/tools/udp.py"
+UDP_TOOL=tests/tools/udp.py # its #! is Debian's python3
 NAT_UPLOAD=300000 # bytes H1 sends W2 in N3
 
 # nat1 added once, held by H1.
@@ -43,16 +43,16 @@ nat_held() {
 # ("TYPE CODE OUTER_SRC OUTER_DST INNER_SRC:SPORT INNER_DST:DPORT ok").
 icmp_seen() {
 	local got
-	got=$(/usr/bin/python3 tests/tools/icmp_errors.py "$TMP/$1.pcap" | sort -u)
+	got=$(tests/tools/icmp_errors.py "$TMP/$1.pcap" | sort -u)
 	[ "$got" = "$2" ] && return 0
 	DETAIL="ICMP errors at $1: '${got//$'\n'/; }', want '$2'"
 	return 1
 }
 
 icmp_in() {
-	bg_start late h1 $UDP_TOOL late 5501 0.5 && wait_for 3 listening h1 udp 5501 ||
+	bg_start late h1 "$UDP_TOOL" late 5501 0.5 && wait_for 3 listening h1 udp 5501 ||
 		{ DETAIL="no late replier on H1"; return 1; }
-	in_w $UDP_TOOL tell 40501 "$R_WAN" 5501
+	in_w "$UDP_TOOL" tell 40501 "$R_WAN" 5501
 	wait_for 5 not_running "$(cat "$TMP/late.pid")"
 }
 
@@ -77,7 +77,7 @@ s_icmp_in() {
 }
 
 icmp_out() {
-	in_w $UDP_TOOL tell 40502 "$R_WAN" 5502 && sleep 0.5
+	in_w "$UDP_TOOL" tell 40502 "$R_WAN" 5502 && sleep 0.5
 }
 
 # N2. The holder's ICMP error about a forwarded flow leaves with the WAN address.
@@ -116,11 +116,11 @@ fragments_from_r() {
 # N4. A datagram fragmented from the first packet of its flow on.
 s_fragments() {
 	nat_held || return 1
-	bg_start echo h1 $UDP_TOOL echo 5504 10 && wait_for 3 listening h1 udp 5504 ||
+	bg_start echo h1 "$UDP_TOOL" echo 5504 10 && wait_for 3 listening h1 udp 5504 ||
 		{ REASON="no UDP echo on H1:5504"; return 1; }
 	need "tcpdump on W" capture w "udp port 5504 or ip[6:2] & 0x1fff != 0" || return 1
 	need "W:40504 -> R_WAN:5504 (H1), one 4000-byte datagram, echoed whole" \
-		in_w $UDP_TOOL ask 40504 "$R_WAN" 5504 4000
+		in_w "$UDP_TOOL" ask 40504 "$R_WAN" 5504 4000
 	local rc=$?
 	capture_end w
 	bg_stop echo
@@ -160,16 +160,16 @@ s_iface_recreated() {
 	need "ptctl load wan0 (the hotplug hook)" ptctl_ok load wan0 || return 1
 	need "ptctl status: healthy" ptctl_ok status --dev wan0 || return 1
 	need "nat1 still held by H1" rule_is nat1 active "$H1" || return 1
-	bg_start echo h1 $UDP_TOOL echo 5504 5 && wait_for 3 listening h1 udp 5504 ||
+	bg_start echo h1 "$UDP_TOOL" echo 5504 5 && wait_for 3 listening h1 udp 5504 ||
 		{ REASON="no UDP echo on H1:5504"; return 1; }
-	need "W:40505 -> R_WAN:5504 reaches H1, answered" in_w $UDP_TOOL ask 40505 "$R_WAN" 5504 100
+	need "W:40505 -> R_WAN:5504 reaches H1, answered" in_w "$UDP_TOOL" ask 40505 "$R_WAN" 5504 100
 	local rc=$?
 	bg_stop echo
 	return $rc
 }
 
 # peer_asks WHO SPORT: WHO's datagram to R_WAN:5505 comes back from H1's echo.
-peer_asks() { in_who "$1" $UDP_TOOL ask "$2" "$R_WAN" 5505 100 2>"$TMP/client.err"; }
+peer_asks() { in_who "$1" "$UDP_TOOL" ask "$2" "$R_WAN" 5505 100 2>"$TMP/client.err"; }
 
 # status peer1 lists exactly these contacted peers, most recent first.
 peers_are() {
@@ -199,7 +199,7 @@ s_peer_contacted() {
 	need "peer1 held by H1" wait_for 3 rule_is peer1 active "$H1" || return 1
 	need "status lists W" peers_are "$W" || return 1
 	need "W2 beyond W" topo_w2_up || return 1
-	bg_start echo h1 $UDP_TOOL echo 5505 20 && wait_for 3 listening h1 udp 5505 ||
+	bg_start echo h1 "$UDP_TOOL" echo 5505 20 && wait_for 3 listening h1 udp 5505 ||
 		{ REASON="no UDP echo on H1:5505"; topo_w2_down; return 1; }
 	peer_checks
 	local rc=$?
