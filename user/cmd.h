@@ -14,6 +14,7 @@ int cmd_disable_rule(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_save(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_list(int argc, char **argv);

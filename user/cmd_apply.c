@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptctl apply FILE: make an interface's rules exactly those of a rules file
- * (conf.h). The file is checked whole before anything changes; unchanged
- * rules keep their holders and counters, changed ones keep their counters.
+ * The rules file's commands (conf.h). apply FILE: make an interface's rules
+ * exactly those of the file. The file is checked whole before anything
+ * changes; unchanged rules keep their holders and counters, changed ones
+ * keep their counters. apply --check: the plan, nothing changed. save: the
+ * live rules as a rules file, which apply takes back unchanged.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -81,7 +83,7 @@ static int fate_list(const struct plan *p, const struct pt_rule *old, enum fate 
 	return n;
 }
 
-static void report(const struct plan *p, const struct pt_rule *old, const char *dev)
+static void report(const struct plan *p, const struct pt_rule *old, const char *dev, bool check)
 {
 	const char **names = calloc(PT_MAX_RULES, sizeof(*names));
 	static const enum fate order[] = { ADD, CHANGE, REMOVE, KEEP };
@@ -91,6 +93,7 @@ static void report(const struct plan *p, const struct pt_rule *old, const char *
 	if (pt_json) {
 		jw_obj(NULL);
 		jw_str("dev", dev);
+		jw_bool("check", check);
 	}
 	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		int n = fate_list(p, old, order[k], names);
@@ -129,27 +132,64 @@ static int read_file(struct plan *p, const char *path)
 	return p->n_want < 0 ? pt_error("%s", err) : 0;
 }
 
+/*
+ * apply --check: the plan against the rules of dev (none when it is not
+ * loaded: what the first apply after load would do), changing nothing.
+ */
+static int check(struct plan *p, const char *dev)
+{
+	struct pt_rule *have = NULL;
+	struct pt_dev d = PT_DEV_INIT;
+	bool loaded = !dev || pt_dev_loaded(dev);
+	int ret = -1;
+
+	if (loaded ? pt_dev_open(&d, dev, 0) || !(have = pt_store_load(&d.m))
+		   : !(have = calloc(PT_MAX_RULES, sizeof(*have))))
+		goto out;
+	make_plan(p, have);
+	report(p, have, loaded ? d.name : dev, true);
+	fflush(stdout); /* the plan, then the note, also when both go to one file */
+	pt_note("%s: checked%s, nothing changed", loaded ? d.name : dev,
+		loaded ? "" : " against no rules (not loaded)");
+	ret = 0;
+out:
+	pt_dev_close(&d);
+	free(have);
+	return ret;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dev", required_argument, NULL, 'd' },
+		{ "check", no_argument, NULL, 'c' },
 		{},
 	};
 	struct plan *p = calloc(1, sizeof(*p));
 	struct pt_rule *have = NULL, *old = NULL;
 	const char *dev = NULL;
 	struct pt_dev d = PT_DEV_INIT;
+	bool only_check = false;
 	int c, ret = -1;
 
 	if (!p)
 		return pt_error("out of memory");
 	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
-		if (c != 'd')
+		if (c == 'c')
+			only_check = true;
+		else if (c == 'd')
+			dev = optarg;
+		else
 			goto out;
-		dev = optarg;
 	}
 	if (optind != argc - 1) {
 		pt_usage(argv[0], optind < argc ? "too many arguments" : "no file");
+		goto out;
+	}
+	if (dev && pt_ifname_check(dev))
+		goto out;
+	if (only_check) {
+		ret = read_file(p, argv[optind]) ?: check(p, dev);
 		goto out;
 	}
 	old = calloc(PT_MAX_RULES, sizeof(*old));
@@ -164,12 +204,34 @@ int cmd_apply(int argc, char **argv)
 	make_plan(p, have);
 	ret = run_plan(p, &d.m, have) ?: pt_store_end_flows(&d.m);
 	if (!ret)
-		report(p, old, d.name);
+		report(p, old, d.name, false);
 out:
 	pt_dev_close(&d);
 	free(have);
 	free(old);
 	free(p->want);
 	free(p);
+	return ret;
+}
+
+/* save [--dev IFACE]: the live rules, in slot order, as a rules file. */
+int cmd_save(int argc, char **argv)
+{
+	const char *dev = NULL;
+	struct pt_rule *rules = NULL;
+	struct pt_dev d = PT_DEV_INIT;
+	int ret = -1;
+
+	if (pt_dev_args(argc, argv, &dev, NULL) || pt_dev_open(&d, dev, 0) ||
+	    !(rules = pt_store_load(&d.m)))
+		goto out;
+	printf("# ptctl save: the rules of %s (ptctl apply FILE --dev %s)\n", d.name, d.name);
+	for (__u32 id = 0; id < PT_MAX_RULES; id++)
+		if (rules[id].flags & PT_RULE_USED)
+			pt_conf_write(stdout, &rules[id]);
+	ret = 0;
+out:
+	pt_dev_close(&d);
+	free(rules);
 	return ret;
 }

@@ -21,6 +21,46 @@ static int conf_err(char *err, const char *path, int line, const char *fmt, ...)
 	return -1;
 }
 
+/* A timeout in its largest exact unit: 10m, not 600. */
+static void timeout_write(FILE *f, __u32 s)
+{
+	static const struct {
+		char unit;
+		__u32 secs;
+	} units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 } };
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (s % units[i].secs == 0)
+			return (void)fprintf(f, " timeout %u%c", s / units[i].secs, units[i].unit);
+	fprintf(f, " timeout %us", s);
+}
+
+/* Only what differs from pt_rule_init()'s defaults, as a person writes it. */
+void pt_conf_write(FILE *f, const struct pt_rule *r)
+{
+	char buf[64];
+
+	pt_range_str(&r->trigger, buf);
+	fprintf(f, "rule %s trigger %s", r->name, buf);
+	for (__u32 i = 0; i < r->n_open && i < PT_MAX_OPEN; i++) {
+		pt_range_str(&r->open[i], buf);
+		fprintf(f, " open %s", buf);
+	}
+	if (r->timeout_s != PT_TIMEOUT_DEFAULT)
+		timeout_write(f, r->timeout_s);
+	for (__u32 i = 0; i < r->n_allow && i < PT_MAX_ALLOW; i++) {
+		pt_prefix_str(&r->allow[i], buf, sizeof(buf));
+		fprintf(f, "%s%s", i ? "," : " allow ", buf);
+	}
+	if (r->flags & PT_RULE_NEWEST)
+		fprintf(f, " policy newest");
+	if (r->flags & PT_RULE_PEER_CONTACTED)
+		fprintf(f, " peer contacted");
+	if (!(r->flags & PT_RULE_ENABLED))
+		fprintf(f, " disabled");
+	fputc('\n', f);
+}
+
 /* Parses the tokens of one `rule` line (after the keyword) into r. */
 static int parse_rule_line(char *save, struct pt_rule *r, char *msg)
 {

@@ -23,5 +23,7 @@
  * "path:line: message" for the first problem.
  */
 int pt_conf_parse(FILE *f, const char *path, struct pt_rule *rules, char *err);
+/* Writes r as a rules file line, what pt_conf_parse() reads back as r (ptctl save). */
+void pt_conf_write(FILE *f, const struct pt_rule *r);
 
 #endif /* PT_CONF_H */

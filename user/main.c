@@ -29,7 +29,8 @@ static const struct pt_command {
 	{ "disable-rule", cmd_disable_rule, "[--dev IFACE] NAME" },
 	{ "release", cmd_release, "[--dev IFACE] NAME" },
 	{ "flush", cmd_flush, "[--dev IFACE]" },
-	{ "apply", cmd_apply, "FILE [--dev IFACE]" },
+	{ "apply", cmd_apply, "FILE [--dev IFACE] [--check]" },
+	{ "save", cmd_save, "[--dev IFACE]" },
 	{ "list", cmd_list, "[--dev IFACE]" },
 	{ "status", cmd_status, "[--dev IFACE] [NAME]" },
 	{ "stats", cmd_stats, "[--dev IFACE]" },
@@ -52,7 +53,9 @@ static const char *help_tail =
 	"  ptctl -j list\n"
 	"  ptctl status irc-dcc\n"
 	"  ptctl -j monitor\n"
+	"  ptctl apply --check /etc/ptctl/wan0.conf\n"
 	"  ptctl apply /etc/ptctl/wan0.conf\n"
+	"  ptctl save > /etc/ptctl/wan0.conf\n"
 	"  ptctl del-rule irc-dcc\n"
 	"  ptctl unload wan0\n";
 

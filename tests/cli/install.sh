@@ -44,7 +44,8 @@ check "installed binary is build/ptctl" cmp -s build/ptctl "$sbin"
 # The unit
 execs=$(grep -E '^Exec[A-Za-z]*=' "$unit" 2>/dev/null)
 [ "$(echo "$execs" | grep -c '^ExecStart=/usr/sbin/ptctl ')" -eq 2 ] &&
-	[ "$(echo "$execs" | grep -c '^ExecReload=/usr/sbin/ptctl ')" -eq 2 ] &&
+	[ "$(echo "$execs" | grep -c '^ExecReload=/usr/sbin/ptctl ')" -eq 3 ] &&
+	echo "$execs" | grep -qx 'ExecStartPre=/usr/sbin/ptctl apply --check /etc/ptctl/%i.conf --dev %i' &&
 	echo "$execs" | grep -qx 'ExecStop=/usr/sbin/ptctl unload --keep-if-gone %i' &&
 	pass "unit runs /usr/sbin/ptctl" || fail "unit runs /usr/sbin/ptctl: $execs"
 check "unit applies /etc/ptctl/%i.conf" grep -q '^ExecStart=.* apply /etc/ptctl/%i.conf ' "$unit"
@@ -82,7 +83,7 @@ complete_as() {
 	[ "$got" = "$want" ] && pass "completes '$shown' to '$want'" ||
 		fail "completes '$shown': got '$got', want '$want'"
 }
-all="load unload add-rule del-rule enable-rule disable-rule release flush apply list status stats monitor"
+all="load unload add-rule del-rule enable-rule disable-rule release flush apply save list status stats monitor"
 missing=
 for c in $cmds; do [[ " $all " == *" $c "* ]] || missing+=" $c"; done
 [ -z "$missing" ] && pass "completion knows every command" || fail "completion lacks:$missing"
@@ -112,6 +113,9 @@ unit_run() {
 		in_r_net $line || return 1
 	done
 }
+out=$(unit_run ExecStartPre 2>&1)
+[[ $out == *"added     3: irc-dcc, game, cam"*"against no rules (not loaded)"* ]] && ! test -e "$(r_pins)" &&
+	pass "ExecStartPre: the file checked, nothing loaded" || fail "ExecStartPre: $out"
 out=$(unit_run ExecStart 2>&1)
 [[ $out == *"added     3: irc-dcc, game, cam"* ]] && pass "ExecStart: load, apply the example" ||
 	fail "ExecStart: $out"

@@ -213,6 +213,34 @@ names=$(ptctl_r -j list | grep -o '"name":"[^"]*"' | tr '\n' ' ')
 [ "$names" = '"name":"game.1" ' ] && pass "del-rule removed only its rule" || fail "del-rule removed only its rule: $names"
 expect_ok "re-add a deleted rule's ports" add-rule irc2 --trigger tcp:6667 --open tcp:5000-5010
 expect_ok "status of the instance" status
+
+# save and apply: a round trip changes nothing; --check plans and changes nothing.
+expect_ok "a rule with every property" add-rule full --trigger udp:4000-4001 --open tcp:4100,udp:4100 \
+	--timeout 2h --allow 192.168.77.0/24,192.168.77.99 --policy newest --peer contacted --disabled
+ptctl_r save >"/tmp/$PT_NS.conf"
+want='rule irc2 trigger tcp:6667 open tcp:5000-5010
+rule game.1 trigger both:27015-27030 open udp:27000-27014 timeout 90s
+rule full trigger udp:4000-4001 open tcp:4100 open udp:4100 timeout 2h allow 192.168.77.0/24,192.168.77.99/32 policy newest peer contacted disabled'
+got=$(grep -v '^#' "/tmp/$PT_NS.conf" | sort)
+[ "$got" = "$(sort <<<"$want")" ] && pass "save writes every rule as a rules file" ||
+	fail "save wrote: $(cat "/tmp/$PT_NS.conf")"
+before=$(snapshot)
+out=$(ptctl_r apply "/tmp/$PT_NS.conf" 2>&1)
+[[ $out == *"added     0"*"changed   0"*"removed   0"*"unchanged 3"* ]] && [ "$(snapshot)" = "$before" ] &&
+	pass "apply of what save wrote changes nothing" || fail "apply of what save wrote: $out"
+printf 'rule irc2 trigger tcp:6667 open tcp:5000-5010 timeout 1h\nrule new trigger udp:9 open udp:9\n' \
+	>"/tmp/$PT_NS.conf"
+out=$(ptctl_r apply --check "/tmp/$PT_NS.conf" 2>&1)
+[[ $out == *"added     1: new"*"changed   1: irc2"*"removed   2: game.1, full"*"checked, nothing changed"* ]] &&
+	[ "$(snapshot)" = "$before" ] && pass "apply --check: the plan, nothing changed" ||
+	fail "apply --check: $out"
+out=$(ptctl_r apply --check "/tmp/$PT_NS.conf" --dev nov4 2>&1)
+[[ $out == *"added     2: irc2, new"*"against no rules (not loaded)"* ]] &&
+	pass "apply --check on an interface not loaded: against no rules" ||
+	fail "apply --check, not loaded: $out"
+printf 'rule bad trigger tcp:1\n' >"/tmp/$PT_NS.conf"
+expect_error "apply --check of a bad file" "needs open ports" apply --check "/tmp/$PT_NS.conf"
+rm -f "/tmp/$PT_NS.conf"
 expect_error "unload --force --keep-if-gone" "exclude each other" unload --force --keep-if-gone wan0
 # --keep-if-gone keeps only a gone interface's pins (nat.sh N5): wan0 is here.
 expect_ok "unload --keep-if-gone, the interface there" unload --keep-if-gone wan0

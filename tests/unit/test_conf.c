@@ -140,13 +140,48 @@ static void long_line(void **state)
 	free(text);
 }
 
+/*
+ * What save writes (pt_conf_write) parses back to the same rules, each line
+ * as written here: the defaults left out, timeouts in their largest unit.
+ */
+static void write_round_trip(void **state)
+{
+	static const char *const lines[] = {
+		"rule a trigger tcp:1 open tcp:2\n",
+		"rule b trigger both:27015-27030 open udp:27000-27014 open tcp:27020 timeout 90s\n",
+		"rule c trigger udp:5060 open udp:10000-10100 timeout 2h peer contacted\n",
+		"rule d trigger tcp:554 open udp:6970-6999 timeout 1d allow 192.168.1.0/24,10.0.0.5/32 "
+		"policy newest disabled\n",
+	};
+	struct pt_rule *copy = calloc(PT_MAX_RULES, sizeof(*copy));
+	char text[1024] = "", out[1024];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(copy);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		strcat(text, lines[i]);
+	assert_int_equal(parse(text), 4);
+	memcpy(copy, rules, PT_MAX_RULES * sizeof(*copy));
+	f = fmemopen(out, sizeof(out), "w");
+	assert_non_null(f);
+	for (int i = 0; i < 4; i++)
+		pt_conf_write(f, &copy[i]);
+	fclose(f);
+	assert_string_equal(out, text);
+	assert_int_equal(parse(out), 4);
+	for (int i = 0; i < 4; i++)
+		assert_true(pt_rule_same(&rules[i], &copy[i]));
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(valid_file),	    cmocka_unit_test(empty_file),
 		cmocka_unit_test(no_final_newline), cmocka_unit_test(bad_file),
 		cmocka_unit_test(same_port_other_protocol), cmocka_unit_test(trigger_slots),
-		cmocka_unit_test(long_line),
+		cmocka_unit_test(long_line),	    cmocka_unit_test(write_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
