@@ -19,15 +19,16 @@ static __always_inline bool pt_ev_allowed(__u64 now)
 	return b->sent++ < PT_EV_BURST;
 }
 
-static __always_inline void pt_emit(__u32 type, __u32 rid, __u32 gen, __u32 holder, __u32 other,
+static __always_inline void pt_emit(enum pt_event_type type, __u32 rid, __u32 gen, __be32 holder,
+				    __be32 other,
 				    __u64 now)
 {
-	struct pt_event ev = {
-		.ts_ns = now, .type = type, .rule = rid, .gen = gen,
-		.holder = holder, .other = other,
-	};
+	struct pt_event ev = { .ts_ns = now, .type = type, .rule = rid, .gen = gen };
 	__u32 zero = 0;
 	struct pt_stats *st = bpf_map_lookup_elem(&pt_stats, &zero);
+
+	pt_ip4_set(ev.holder, holder);
+	pt_ip4_set(ev.other, other);
 
 	if (!pt_ev_allowed(now)) {
 		if (st)

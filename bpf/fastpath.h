@@ -97,7 +97,7 @@ static __always_inline int pt_fast_forward(struct xdp_md *ctx, struct pt_pkt *p,
 {
 	struct iphdr *ip = p->ip;
 	struct ethhdr *eth = (void *)(long)ctx->data;
-	__be32 from = snat ? ip->saddr : ip->daddr, to = f->to;
+	__be32 from = snat ? ip->saddr : ip->daddr, to = pt_ip4(f->to);
 	__u16 ttl_old, ttl_new;
 
 	if (ip->ihl != 5 || ip->ttl <= 1 || (void *)(eth + 1) > (void *)(long)ctx->data_end)

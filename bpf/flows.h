@@ -22,10 +22,14 @@
 
 static __always_inline struct pt_flow_key pt_flow_key(const struct pt_pkt *p)
 {
-	return (struct pt_flow_key){
-		.saddr = p->ip->saddr, .daddr = p->ip->daddr, .sport = p->ports[0],
-		.dport = p->ports[1], .proto = p->ip->protocol,
+	struct pt_flow_key key = {
+		.sport = bpf_ntohs(p->ports[0]), .dport = bpf_ntohs(p->ports[1]),
+		.proto = pt_proto_of_idx(p->proto_idx),
 	};
+
+	pt_ip4_set(key.saddr, p->ip->saddr);
+	pt_ip4_set(key.daddr, p->ip->daddr);
+	return key;
 }
 
 /*
@@ -40,9 +44,9 @@ static __always_inline struct pt_flow *pt_flow_get(const struct pt_flow_key *key
 {
 	struct pt_flow *f = bpf_map_lookup_elem(&pt_flows, key);
 
-	if (!f || f->holder != a->holder || f->since_ns != a->since_ns ||
+	if (!f || pt_ip4(f->holder) != pt_ip4(a->holder) || f->since_ns != a->since_ns ||
 	    (__s64)(now - f->checked_ns) > (__s64)PT_FLOW_CHECK_NS ||
-	    (f->path == PT_PATH_UNANSWERED && (cfg->flags & PT_CFG_FASTPATH)))
+	    (f->path == PT_PATH_UNANSWERED && pt_fastpath_on(cfg)))
 		return NULL;
 	return f;
 }
@@ -58,17 +62,17 @@ static __always_inline bool pt_flow_fast(struct pt_flow *f, const struct pt_conf
 	if (p->tcp_flags & (PT_TCP_FIN | PT_TCP_RST))
 		f->path = PT_PATH_KERNEL;
 	return f->path == PT_PATH_FAST && !(p->tcp_flags & PT_TCP_SYN) &&
-	       (cfg->flags & PT_CFG_FASTPATH);
+	       pt_fastpath_on(cfg);
 }
 
 /* Which way the packets of ct's flow go (key: its protocol). */
-static __always_inline __u32 pt_ct_path(const struct pt_flow_key *key, const struct nf_conn *ct)
+static __always_inline enum pt_flow_path pt_ct_path(const struct pt_flow_key *key, const struct nf_conn *ct)
 {
 	__u8 state = ct->proto.tcp.state;
 
 	if (!pt_ct_dnat_addr_only(ct))
 		return PT_PATH_KERNEL;
-	if (key->proto == IPPROTO_UDP)
+	if (key->proto == PT_UDP)
 		return ct->status & IPS_SEEN_REPLY ? PT_PATH_FAST : PT_PATH_UNANSWERED;
 	if (state < TCP_CONNTRACK_ESTABLISHED)
 		return PT_PATH_UNANSWERED;
@@ -87,12 +91,13 @@ static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key
 						   struct nf_conn *ct, __u64 now)
 {
 	struct pt_flow f = {
-		.to = to, .holder = a->holder, .since_ns = a->since_ns, .checked_ns = now,
-		.rule = rid, .path = pt_ct_path(key, ct),
+		.since_ns = a->since_ns, .checked_ns = now, .rule = rid, .path = pt_ct_path(key, ct),
 	};
 
+	pt_ip4_set(f.to, to);
+	pt_ip4_set(f.holder, pt_ip4(a->holder));
 	if (f.path == PT_PATH_FAST)
-		bpf_ct_change_timeout(ct, key->proto == IPPROTO_TCP ? PT_CT_ESTABLISHED_MS
+		bpf_ct_change_timeout(ct, key->proto == PT_TCP ? PT_CT_ESTABLISHED_MS
 								    : PT_CT_STREAM_MS);
 	bpf_map_update_elem(&pt_flows, key, &f, BPF_ANY);
 	return bpf_map_lookup_elem(&pt_flows, key);

@@ -11,7 +11,7 @@
 #include "maps.h"
 
 /* The holder of rule rid (tenure of a) sent trigger traffic to peer, now. */
-static __always_inline void pt_peer_note(__u32 rid, const struct pt_active *a, __u32 peer,
+static __always_inline void pt_peer_note(__u32 rid, const struct pt_active *a, __be32 peer,
 					 __u64 now)
 {
 	struct pt_peers *ps = bpf_map_lookup_elem(&pt_peers, &rid);
@@ -21,13 +21,13 @@ static __always_inline void pt_peer_note(__u32 rid, const struct pt_active *a, _
 		return;
 	if (ps->since_ns != a->since_ns) {
 		for (i = 0; i < PT_MAX_PEERS; i++) {
-			ps->addr[i] = 0;
+			pt_ip4_set(ps->addr[i], 0);
 			ps->seen_ns[i] = 0;
 		}
 		ps->since_ns = a->since_ns;
 	}
 	for (i = 0; i < PT_MAX_PEERS; i++) {
-		if (ps->addr[i] == peer) {
+		if (pt_ip4(ps->addr[i]) == peer) {
 			/* Written once per PT_REFRESH_NS at most: a shared cache line. */
 			if (now - ps->seen_ns[i] > PT_REFRESH_NS)
 				ps->seen_ns[i] = now;
@@ -36,19 +36,19 @@ static __always_inline void pt_peer_note(__u32 rid, const struct pt_active *a, _
 		if (ps->seen_ns[i] < ps->seen_ns[oldest])
 			oldest = i;
 	}
-	ps->addr[oldest] = peer;
+	pt_ip4_set(ps->addr[oldest], peer);
 	ps->seen_ns[oldest] = now;
 }
 
 /* Did the holder of rule rid (tenure of a) contact peer? */
-static __always_inline bool pt_peer_contacted(__u32 rid, const struct pt_active *a, __u32 peer)
+static __always_inline bool pt_peer_contacted(__u32 rid, const struct pt_active *a, __be32 peer)
 {
 	struct pt_peers *ps = bpf_map_lookup_elem(&pt_peers, &rid);
 
 	if (!ps || ps->since_ns != a->since_ns)
 		return false;
 	for (__u32 i = 0; i < PT_MAX_PEERS; i++)
-		if (ps->addr[i] == peer)
+		if (pt_ip4(ps->addr[i]) == peer)
 			return true;
 	return false;
 }

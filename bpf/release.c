@@ -17,7 +17,7 @@ int pt_release(struct pt_release_args *args)
 	if (!a)
 		return 0;
 	if (r && a->gen == r->gen && !pt_expired(a, r, now))
-		pt_emit(PT_EV_RELEASED, rid, a->gen, a->holder, 0, now);
+		pt_emit(PT_EV_RELEASED, rid, a->gen, pt_ip4(a->holder), 0, now);
 	bpf_map_delete_elem(&pt_active, &rid);
 	return 0;
 }

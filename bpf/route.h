@@ -76,8 +76,10 @@ static __always_inline bool pt_dev_addr(const struct net_device *dev, __be32 add
 static __always_inline bool pt_wan_addr_from_lan(void *ctx, const struct pt_config *cfg,
 						 __be32 addr, __u32 lan_ifindex)
 {
-	if (cfg->wan_addr)
-		return addr == cfg->wan_addr;
+	__be32 pinned = pt_ip4(cfg->wan_addr);
+
+	if (pinned)
+		return addr == pinned;
 	return pt_side_of(ctx, addr, lan_ifindex) == PT_SIDE_NONE;
 }
 
@@ -85,7 +87,9 @@ static __always_inline bool pt_wan_addr_from_lan(void *ctx, const struct pt_conf
 static __always_inline bool pt_wan_addr(const struct pt_config *cfg,
 					const struct net_device *dev, __be32 addr)
 {
-	return cfg->wan_addr ? addr == cfg->wan_addr : pt_dev_addr(dev, addr);
+	__be32 pinned = pt_ip4(cfg->wan_addr);
+
+	return pinned ? addr == pinned : pt_dev_addr(dev, addr);
 }
 
 #endif /* PT_ROUTE_H */

@@ -29,9 +29,7 @@ static __always_inline void *pt_lookup0(void *map)
 
 static __always_inline struct pt_rule *pt_rule_get(__u32 rid)
 {
-	struct pt_rule *r = bpf_map_lookup_elem(&pt_rules, &rid);
-
-	return r && (r->flags & PT_RULE_USED) ? r : NULL;
+	return bpf_map_lookup_elem(&pt_rules, &rid);
 }
 
 static __always_inline struct pt_rule_stats *pt_rule_stats_get(__u32 rid)
@@ -66,7 +64,7 @@ static __always_inline struct pt_active *pt_holder(__u32 rid, const struct pt_ru
 static __always_inline bool pt_is_live(const struct pt_active *a, const struct pt_rule *r,
 				       __u64 now)
 {
-	return (r->flags & PT_RULE_ENABLED) && !pt_expired(a, r, now);
+	return r->enabled && !pt_expired(a, r, now);
 }
 
 /* The holder entry if the rule is enabled and active now, else NULL. */
@@ -75,7 +73,7 @@ static __always_inline struct pt_active *pt_live(__u32 rid, const struct pt_rule
 {
 	struct pt_active *a;
 
-	if (!(r->flags & PT_RULE_ENABLED))
+	if (!r->enabled)
 		return NULL;
 	a = pt_holder(rid, r);
 	return a && pt_is_live(a, r, now) ? a : NULL;
@@ -116,7 +114,7 @@ static __always_inline bool pt_allowed(const struct pt_rule *r, __u32 host)
 	if (!n)
 		return true;
 	for (i = 0; i < PT_MAX_ALLOW && i < n; i++)
-		if ((host & r->allow[i].mask) == r->allow[i].addr)
+		if ((host & pt_ip4(r->allow[i].mask)) == pt_ip4(r->allow[i].addr))
 			return true;
 	return false;
 }
@@ -143,7 +141,7 @@ static int pt_expiry_cb(void *map, __u32 *rid, struct pt_active *a)
 	if (!r || a->gen != r->gen)
 		return 0;
 	if (pt_expired(a, r, now))
-		pt_emit(PT_EV_EXPIRED, *rid, a->gen, a->holder, 0, now);
+		pt_emit(PT_EV_EXPIRED, *rid, a->gen, pt_ip4(a->holder), 0, now);
 	else
 		bpf_timer_start(&a->expiry, a->last_ns + pt_lifetime_ns(r) - now, 0);
 	return 0;
@@ -163,7 +161,7 @@ static __always_inline void pt_conflict(__u32 rid, const struct pt_rule *r, stru
 	if (now - a->conflict_ns < PT_NSEC_PER_SEC)
 		return;
 	a->conflict_ns = now;
-	pt_emit(PT_EV_CONFLICT, rid, r->gen, a->holder, host, now);
+	pt_emit(PT_EV_CONFLICT, rid, r->gen, pt_ip4(a->holder), host, now);
 }
 
 /*
@@ -176,18 +174,18 @@ static __always_inline bool pt_claim_held(__u32 rid, const struct pt_rule *r,
 					  struct pt_active *a, struct pt_rule_stats *rs,
 					  __u32 host, __u64 now)
 {
-	__u32 old = a->holder;
+	__be32 old = pt_ip4(a->holder);
 	bool live = a->gen == r->gen && !pt_expired(a, r, now);
 
 	if (live && old == host) {
 		pt_touch(a, now);
 		return true;
 	}
-	if (live && !(r->flags & PT_RULE_NEWEST)) {
+	if (live && r->policy == PT_POLICY_HOLD) {
 		pt_conflict(rid, r, a, rs, host, now);
 		return true;
 	}
-	if (__sync_val_compare_and_swap(&a->holder, old, host) != old)
+	if (__sync_val_compare_and_swap((pt_ip4_word *)a->holder, old, host) != old)
 		return false;
 	a->gen = r->gen;
 	a->last_ns = now;
@@ -213,10 +211,9 @@ static __always_inline void pt_claim(__u32 rid, const struct pt_rule *r, __u32 h
 		return;
 	rs->triggers++;
 	if (!a) {
-		struct pt_active fresh = {
-			.holder = host, .gen = r->gen, .last_ns = now, .since_ns = now,
-		};
+		struct pt_active fresh = { .gen = r->gen, .last_ns = now, .since_ns = now };
 
+		pt_ip4_set(fresh.holder, host);
 		/* NOEXIST: if another CPU created it first, its holder stands. */
 		if (!bpf_map_update_elem(&pt_active, &rid, &fresh, BPF_NOEXIST) &&
 		    (a = bpf_map_lookup_elem(&pt_active, &rid))) {

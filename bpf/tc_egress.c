@@ -82,7 +82,7 @@ static __always_inline int pt_outbound(struct __sk_buff *skb, const struct pt_pk
 	}
 	now = pt_now();
 	a = pt_live(rid, r, now);
-	if (!a || a->holder != holder) {
+	if (!a || pt_ip4(a->holder) != holder) {
 		pt_ct_end(ct);
 		bpf_ct_release(ct);
 		return TC_ACT_OK;
@@ -124,7 +124,7 @@ static __always_inline void pt_contacted(__u32 rid, const struct pt_rule *r, __b
 {
 	struct pt_active *a = pt_live(rid, r, now);
 
-	if (a && a->holder == host)
+	if (a && pt_ip4(a->holder) == host)
 		pt_peer_note(rid, a, peer, now);
 }
 
@@ -150,10 +150,10 @@ static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pk
 	for (i = 0; i < PT_TRIG_SLOTS && slot->rule[i]; i++) {
 		rid = slot->rule[i] - 1;
 		r = pt_rule_get(rid);
-		if (!r || !(r->flags & PT_RULE_ENABLED) || !pt_allowed(r, host))
+		if (!r || !r->enabled || !pt_allowed(r, host))
 			continue;
 		pt_claim(rid, r, host, now);
-		if (r->flags & PT_RULE_PEER_CONTACTED)
+		if (r->peer == PT_PEER_CONTACTED)
 			pt_contacted(rid, r, host, p->ip->daddr, now);
 	}
 }

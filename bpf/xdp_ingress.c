@@ -26,7 +26,7 @@ static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt 
 					const struct pt_config *cfg, struct pt_stats *st)
 {
 	__u32 wan = ctx->ingress_ifindex;
-	__be32 host = a->holder;
+	__be32 host = pt_ip4(a->holder);
 
 	if (!pt_lan_host(ctx, host, wan)) {
 		st->xdp_bad_holder++;
@@ -36,7 +36,7 @@ static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt 
 		st->xdp_bad_peer++;
 		return false;
 	}
-	if ((r->flags & PT_RULE_PEER_CONTACTED) && !pt_peer_contacted(rid, a, p->ip->saddr)) {
+	if (r->peer == PT_PEER_CONTACTED && !pt_peer_contacted(rid, a, p->ip->saddr)) {
 		st->xdp_not_contacted++;
 		return false;
 	}
@@ -85,7 +85,7 @@ static __always_inline bool pt_inbound_ct(struct xdp_md *ctx, const struct pt_pk
 		st->xdp_tracked++;
 		return false;
 	}
-	if (!a || a->holder != holder) {
+	if (!a || pt_ip4(a->holder) != holder) {
 		pt_ct_end(ct);
 		bpf_ct_release(ct);
 		st->xdp_closed++;

@@ -57,7 +57,7 @@ int pt_xdp_lan(struct xdp_md *ctx)
 	int rid, ret;
 	__u64 now;
 
-	if (!st || !cfg || !(cfg->flags & PT_CFG_FASTPATH))
+	if (!st || !cfg || !pt_fastpath_on(cfg))
 		return XDP_PASS;
 	st->lan_seen++;
 	if (pt_parse(data, data_end, data_end - data, &p) != PT_PARSE_OK)
@@ -69,7 +69,7 @@ int pt_xdp_lan(struct xdp_md *ctx)
 		return XDP_PASS;
 	now = pt_now();
 	a = pt_live(rid, r, now);
-	if (!a || a->holder != p.ip->saddr)
+	if (!a || pt_ip4(a->holder) != p.ip->saddr)
 		return XDP_PASS;
 	key = pt_flow_key(&p);
 	f = pt_flow_get(&key, a, cfg, now);

@@ -26,9 +26,9 @@
 #define PT_MAX_MACS 4096	/* LAN hosts whose bridge port it remembers */
 #define PT_MAX_PEERS 8		/* WAN peers a --peer contacted rule remembers */
 
-#define PT_VERSION "0.3.0"
+#define PT_VERSION "0.4.0"
 /* The layout of the pinned maps: bumped whenever one of them changes. */
-#define PT_ABI 3
+#define PT_ABI 4
 #define PT_ABI_MAGIC (0x70740000u | PT_ABI) /* "pt" and the ABI, in pt_config.abi */
 
 #define PT_TIMEOUT_DEFAULT 600
@@ -49,43 +49,77 @@
 #define PT_REFRESH_NS (PT_NSEC_PER_SEC / 64)
 #define PT_EXPIRY_SLACK_NS (2 * PT_REFRESH_NS)
 
-/* Protocol bits of a port range; proto_idx 0 = TCP, 1 = UDP in the indexes. */
-enum pt_proto {
+/*
+ * The maps are meant to be read with `bpftool map dump` too: addresses are
+ * their four bytes (shown as four numbers), ports host order, and what a
+ * field can be is an enum (shown by name), one byte where it sits in a key
+ * or beside bytes.
+ */
+#define PT_ENUM8 __attribute__((packed))
+
+/*
+ * An IPv4 address in a map: network order, as its bytes. Aligned, so that
+ * pt_ip4() and pt_ip4_set() are one load or store.
+ */
+#define PT_IP4(name) __u8 name[4] __attribute__((aligned(4)))
+
+typedef __be32 __attribute__((may_alias)) pt_ip4_word;
+
+static inline __be32 pt_ip4(const __u8 *a)
+{
+	return *(const pt_ip4_word *)a;
+}
+
+static inline void pt_ip4_set(__u8 *a, __be32 v)
+{
+	*(pt_ip4_word *)a = v;
+}
+
+/* Protocols of a port range (bits), of a flow (one); proto_idx 0 = TCP, 1 = UDP in the indexes. */
+enum PT_ENUM8 pt_proto {
 	PT_TCP = 1,
 	PT_UDP = 2,
 	PT_BOTH = PT_TCP | PT_UDP,
 };
 
-enum pt_rule_flags {
-	PT_RULE_USED = 1 << 0,	 /* slot holds a rule */
-	PT_RULE_ENABLED = 1 << 1, /* rule triggers and forwards */
-	PT_RULE_NEWEST = 1 << 2,  /* policy newest: a new host takes it over */
-	PT_RULE_PEER_CONTACTED = 1 << 3, /* peer contacted: inbound only from pt_peers */
+static inline enum pt_proto pt_proto_of_idx(__u32 proto_idx)
+{
+	return proto_idx ? PT_UDP : PT_TCP;
+}
+
+/* Who keeps a held rule when another LAN host triggers it. */
+enum PT_ENUM8 pt_policy {
+	PT_POLICY_HOLD,	  /* its holder, until idle */
+	PT_POLICY_NEWEST, /* the newest host takes it over */
 };
 
-enum pt_cfg_flags {
-	PT_CFG_GENERIC = 1 << 0,  /* XDP attached in generic (skb) mode */
-	PT_CFG_FASTPATH = 1 << 1, /* forward accepted UDP flows in XDP (--fastpath) */
+/* Whom a held rule admits inbound. */
+enum PT_ENUM8 pt_peer {
+	PT_PEER_ANY,	   /* any WAN host */
+	PT_PEER_CONTACTED, /* the WAN hosts its holder sent trigger traffic to (pt_peers) */
 };
 
 struct pt_range {
 	__u16 lo;	/* host order, inclusive */
 	__u16 hi;
-	__u8 proto;	/* enum pt_proto bits */
+	enum pt_proto proto;
 	__u8 pad[3];
 };
 
 struct pt_prefix {
-	__u32 addr;	/* network order, already masked */
-	__u32 mask;	/* network order */
+	PT_IP4(addr);	/* already masked */
+	PT_IP4(mask);
 };
 
-/* pt_rules[id]: one rule; id is its slot, stable while the rule exists. */
+/* pt_rules[id] (hash: defined rules only); id is stable while the rule exists. */
 struct pt_rule {
 	char name[PT_NAME_LEN];
-	__u32 flags;	 /* enum pt_rule_flags */
-	__u32 gen;	 /* bumped on every (re)definition of the slot */
+	__u32 gen;	 /* unique per interface, new at every (re)definition (pt_config.last_gen) */
 	__u32 timeout_s; /* inactivity timeout */
+	__u8 enabled;	 /* 1: triggers and forwards */
+	enum pt_policy policy;
+	enum pt_peer peer;
+	__u8 pad;
 	__u32 n_open;
 	__u32 n_allow;	 /* 0: any LAN host may trigger */
 	struct pt_range trigger;
@@ -95,7 +129,7 @@ struct pt_rule {
 
 /* pt_active[id]: the rule's holder; present once the rule was triggered. */
 struct pt_active {
-	__u32 holder;	  /* LAN host, network order */
+	PT_IP4(holder);	  /* LAN host */
 	__u32 gen;	  /* pt_rule.gen it was taken under; else stale */
 	__u64 last_ns;	  /* last activity, CLOCK_MONOTONIC ns */
 	__u64 since_ns;	  /* when this holder took the rule */
@@ -110,7 +144,7 @@ struct pt_active {
  */
 struct pt_peers {
 	__u64 since_ns;
-	__u32 addr[PT_MAX_PEERS];    /* network order; 0: free */
+	PT_IP4(addr[PT_MAX_PEERS]); /* 0.0.0.0: free */
 	__u64 seen_ns[PT_MAX_PEERS]; /* last trigger packet to it */
 };
 
@@ -126,16 +160,28 @@ struct pt_trig_slot {
  * two fields stay where they are in every ABI: they tell which ptctl made
  * the pins.
  */
+enum pt_xdp_mode {
+	PT_XDP_NATIVE,	/* in the driver */
+	PT_XDP_GENERIC, /* on skbs */
+};
+
 struct pt_config {
 	__u32 abi;	/* PT_ABI_MAGIC */
 	char made_by[12]; /* version of the ptctl that loaded it */
-	__u32 wan_addr;	/* --wan-addr, network order; 0: the interface's own addresses */
+	PT_IP4(wan_addr); /* --wan-addr; 0.0.0.0: the interface's own addresses */
 	__u32 mark;	/* conntrack mark of triggered flows ... */
 	__u32 mark_mask; /* ... within these bits */
-	__u32 flags;	/* enum pt_cfg_flags */
+	enum pt_xdp_mode xdp_mode;
 	__u32 ifindex;	/* of the interface when it was loaded */
-	__u32 lan[PT_MAX_LAN]; /* --fastpath interfaces (ifindex); 0: none */
+	__u32 lan[PT_MAX_LAN]; /* --fastpath interfaces (ifindex); none: no fast path */
+	__u32 last_gen;	/* the last rule generation handed out */
 };
+
+/* Is the fast path on (--fastpath)? */
+static inline bool pt_fastpath_on(const struct pt_config *cfg)
+{
+	return cfg->lan[0] != 0;
+}
 
 /* pt_lan[ifindex]: an interface of the fast path's LAN side, or a port of one. */
 struct pt_lan {
@@ -162,11 +208,12 @@ struct pt_mac {
  * PT_FLOW_CHECK_NS; evicted or stale, the datapath looks conntrack up.
  */
 struct pt_flow_key {
-	__u32 saddr;	/* network order */
-	__u32 daddr;
-	__u16 sport;	/* network order */
+	PT_IP4(saddr);
+	PT_IP4(daddr);
+	__u16 sport;	/* host order */
 	__u16 dport;
-	__u32 proto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	enum pt_proto proto; /* PT_TCP or PT_UDP */
+	__u8 pad[3];
 };
 
 /* Where the fast path sends a flow's packets, as the kernel's routes said at the last check. */
@@ -187,12 +234,12 @@ enum pt_flow_path {
 };
 
 struct pt_flow {
-	__u32 to;	  /* the address it gets: inbound the holder, outbound the WAN address */
-	__u32 holder;
+	PT_IP4(to);	  /* the address it gets: inbound the holder, outbound the WAN address */
+	PT_IP4(holder);
 	__u64 since_ns;	  /* the holder's tenure (pt_active.since_ns) */
 	__u64 checked_ns; /* when conntrack last said so */
 	__u32 rule;
-	__u32 path;	  /* enum pt_flow_path */
+	enum pt_flow_path path;
 	struct pt_hop hop;
 };
 
@@ -243,11 +290,11 @@ enum pt_event_type {
 
 struct pt_event {
 	__u64 ts_ns;	/* CLOCK_MONOTONIC */
-	__u32 type;	/* enum pt_event_type */
+	enum pt_event_type type;
 	__u32 rule;	/* rule id */
 	__u32 gen;	/* rule generation, to tell a reused id apart */
-	__u32 holder;	/* network order */
-	__u32 other;	/* network order, 0 if none */
+	PT_IP4(holder);
+	PT_IP4(other);	/* 0.0.0.0 if none */
 	__u32 pad;
 };
 

@@ -45,7 +45,7 @@ static void make_plan(struct plan *p, const struct pt_rule *have)
 static int run_plan(struct plan *p, const struct pt_maps *m, struct pt_rule *have)
 {
 	for (__u32 id = 0; id < PT_MAX_RULES; id++)
-		if ((have[id].flags & PT_RULE_USED) && p->have_fate[id] == REMOVE &&
+		if (pt_rule_defined(&have[id]) && p->have_fate[id] == REMOVE &&
 		    pt_store_del(m, have, id))
 			return -1;
 	for (int i = 0; i < p->n_want; i++)
@@ -70,7 +70,7 @@ static int fate_list(const struct plan *p, const struct pt_rule *old, enum fate 
 
 	if (f == REMOVE) {
 		for (__u32 id = 0; id < PT_MAX_RULES; id++)
-			if ((old[id].flags & PT_RULE_USED) && p->have_fate[id] == REMOVE)
+			if (pt_rule_defined(&old[id]) && p->have_fate[id] == REMOVE)
 				names[n++] = old[id].name;
 		return n;
 	}
@@ -227,7 +227,7 @@ int cmd_save(int argc, char **argv)
 		goto out;
 	printf("# ptctl save: the rules of %s (ptctl apply FILE --dev %s)\n", d.name, d.name);
 	for (__u32 id = 0; id < PT_MAX_RULES; id++)
-		if (rules[id].flags & PT_RULE_USED)
+		if (pt_rule_defined(&rules[id]))
 			pt_conf_write(stdout, &rules[id]);
 	ret = 0;
 out:

@@ -78,7 +78,7 @@ static void rule_name(const struct monitor *mon, const struct pt_event *ev, char
 {
 	struct pt_rule r;
 
-	if (!bpf_map_lookup_elem(PT_FD(mon->m, pt_rules), &ev->rule, &r) && (r.flags & PT_RULE_USED) &&
+	if (!bpf_map_lookup_elem(PT_FD(mon->m, pt_rules), &ev->rule, &r) &&
 	    r.gen == ev->gen)
 		snprintf(buf, PT_NAME_LEN, "%s", r.name);
 	else
@@ -111,8 +111,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	rule_name(mon, ev, name);
 	format_time(ev->ts_ns + mon->mono_to_real_ns, when, sizeof(when), pt_json);
-	inet_ntop(AF_INET, &ev->holder, holder, sizeof(holder));
-	inet_ntop(AF_INET, &ev->other, other, sizeof(other));
+	inet_ntop(AF_INET, ev->holder, holder, sizeof(holder));
+	inet_ntop(AF_INET, ev->other, other, sizeof(other));
 	if (pt_json) {
 		jw_obj(NULL);
 		jw_str("time", when);
@@ -121,13 +121,13 @@ static int on_event(void *ctx, void *data, size_t size)
 		jw_str("event", ev_names[ev->type]);
 		jw_str("rule", name);
 		jw_str("holder", holder);
-		if (ev->other)
+		if (pt_ip4(ev->other))
 			jw_str(other_key, other);
 		jw_end();
 	} else {
 		printf("%s %s %-9s rule %s holder %s", when, mon->dev, ev_names[ev->type], name,
 		       holder);
-		if (ev->other)
+		if (pt_ip4(ev->other))
 			printf(" %s %s", other_key, other);
 		putchar('\n');
 	}

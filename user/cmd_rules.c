@@ -146,7 +146,7 @@ int cmd_flush(int argc, char **argv)
 		return -1;
 	ret = open_rules(&d, dev, &rules);
 	for (__u32 id = 0; id < PT_MAX_RULES && !ret; id++)
-		if (rules[id].flags & PT_RULE_USED && !(ret = pt_store_del(&d.m, rules, id)))
+		if (pt_rule_defined(&rules[id]) && !(ret = pt_store_del(&d.m, rules, id)))
 			n++;
 	if (!ret)
 		ret = pt_store_end_flows(&d.m);

@@ -63,7 +63,7 @@ static __u64 counter_val(const void *base, const struct counter *c)
 
 static const char *state_str(const struct pt_rule_view *v)
 {
-	if (!(v->rule.flags & PT_RULE_ENABLED))
+	if (!v->rule.enabled)
 		return "disabled";
 	return v->active ? "active" : "idle";
 }
@@ -150,8 +150,8 @@ static void rule_json(const struct pt_rule_view *v)
 	}
 	jw_end();
 	jw_uint("timeout", r->timeout_s);
-	jw_bool("enabled", r->flags & PT_RULE_ENABLED);
-	jw_str("policy", r->flags & PT_RULE_NEWEST ? "newest" : "hold");
+	jw_bool("enabled", r->enabled);
+	jw_str("policy", pt_rule_policy(r));
 	jw_str("peer", pt_rule_peer(r));
 	jw_arr("peers");
 	for (int k = 0; k < v->n_peers; k++)
@@ -219,7 +219,7 @@ static void wan_str(const struct instance *in, char *buf, size_t len)
 	char own[128];
 
 	addrs_str(in->wan, in->n_wan, buf, len);
-	if (!in->d->cfg.wan_addr)
+	if (!pt_ip4(in->d->cfg.wan_addr))
 		return;
 	addrs_str(in->iface, in->n_iface, own, sizeof(own));
 	snprintf(buf + strlen(buf), len - strlen(buf), " (pinned; %s has %s)", in->d->name, own);
@@ -252,10 +252,10 @@ static void instance_json(const struct instance *in)
 	jw_str("dev", d->name);
 	jw_uint("ifindex", d->cfg.ifindex);
 	jw_str("pin_dir", d->dir);
-	jw_str("xdp_mode", pt_xdp_mode(&d->cfg));
+	jw_str("xdp_mode", pt_xdp_mode_str(&d->cfg));
 	jw_uint("mark", d->cfg.mark);
 	jw_uint("mark_mask", d->cfg.mark_mask);
-	jw_bool("wan_addr_pinned", d->cfg.wan_addr);
+	jw_bool("wan_addr_pinned", pt_ip4(d->cfg.wan_addr));
 	addrs_json("wan_addrs", in->wan, in->n_wan);
 	addrs_json("iface_addrs", in->iface, in->n_iface);
 	fastpath_json(&d->cfg);
@@ -281,7 +281,7 @@ static void instance_line(const struct instance *in, int n_rules)
 	wan_str(in, wan, sizeof(wan));
 	pt_fastpath_str(&d->cfg, fast, sizeof(fast));
 	printf("%s: WAN address %s, xdp %s, mark 0x%x/0x%x, fast path %s, %d rule%s\n", d->name,
-	       wan, pt_xdp_mode(&d->cfg), d->cfg.mark,
+	       wan, pt_xdp_mode_str(&d->cfg), d->cfg.mark,
 	       d->cfg.mark_mask, fast, n_rules, n_rules == 1 ? "" : "s");
 }
 
@@ -307,7 +307,7 @@ static void list_text(const struct instance *in, const struct pt_rule_view *v, i
 		holder_str(v, addr);
 		printf("%-16s %-16s %-22s %7u %-3s %-8s %-15s %6llu %7s %7s %7s %7s %8llu %9llu\n",
 		       v->rule.name, trig, open, v->rule.timeout_s,
-		       v->rule.flags & PT_RULE_ENABLED ? "yes" : "no", state_str(v), addr,
+		       v->rule.enabled ? "yes" : "no", state_str(v), addr,
 		       (unsigned long long)v->seconds_left, human(v->st.pkts_in, h[0]),
 		       human(v->st.bytes_in, h[1]), human(v->st.pkts_out, h[2]),
 		       human(v->st.bytes_out, h[3]), (unsigned long long)v->st.triggers,
@@ -326,8 +326,8 @@ static void status_text(const struct pt_rule_view *v)
 	join_open(r, buf, sizeof(buf), ", ");
 	printf("%-13s %s\n", "open:", buf);
 	printf("%-13s %us\n", "timeout:", r->timeout_s);
-	printf("%-13s %s\n", "enabled:", r->flags & PT_RULE_ENABLED ? "yes" : "no");
-	printf("%-13s %s\n", "policy:", r->flags & PT_RULE_NEWEST ? "newest" : "hold");
+	printf("%-13s %s\n", "enabled:", r->enabled ? "yes" : "no");
+	printf("%-13s %s\n", "policy:", pt_rule_policy(r));
 	join_peers(v, buf, sizeof(buf));
 	printf("%-13s %s%s\n", "peer:", pt_rule_peer(r), buf);
 	join_allow(r, buf, sizeof(buf));
@@ -408,7 +408,7 @@ static int status_instance(const struct pt_dev *d, struct instance *in, int n)
 	printf("%-13s %s (ifindex %u)\n", "interface:", d->name, d->cfg.ifindex);
 	printf("%-13s %s\n", "pins:", d->dir);
 	printf("%-13s %s\n", "WAN address:", wan);
-	printf("%-13s %s\n", "xdp:", pt_xdp_mode(&d->cfg));
+	printf("%-13s %s\n", "xdp:", pt_xdp_mode_str(&d->cfg));
 	printf("%-13s 0x%x/0x%x\n", "mark:", d->cfg.mark, d->cfg.mark_mask);
 	pt_fastpath_str(&d->cfg, fast, sizeof(fast));
 	printf("%-13s %s%s\n", "fast path:", fast,

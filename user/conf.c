@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "conf.h"
@@ -52,11 +53,11 @@ void pt_conf_write(FILE *f, const struct pt_rule *r)
 		pt_prefix_str(&r->allow[i], buf, sizeof(buf));
 		fprintf(f, "%s%s", i ? "," : " allow ", buf);
 	}
-	if (r->flags & PT_RULE_NEWEST)
-		fprintf(f, " policy newest");
-	if (r->flags & PT_RULE_PEER_CONTACTED)
-		fprintf(f, " peer contacted");
-	if (!(r->flags & PT_RULE_ENABLED))
+	if (r->policy != PT_POLICY_HOLD)
+		fprintf(f, " policy %s", pt_rule_policy(r));
+	if (r->peer != PT_PEER_ANY)
+		fprintf(f, " peer %s", pt_rule_peer(r));
+	if (!r->enabled)
 		fprintf(f, " disabled");
 	fputc('\n', f);
 }
@@ -126,14 +127,11 @@ int pt_conf_parse(FILE *f, const char *path, struct pt_rule *rules, char *err)
 	}
 	/* Each rule against those before it, so an error names the later line. */
 	for (int i = 0; i < n; i++) {
-		if (pt_rule_fits(rules, i, &rules[i], msg)) {
+		if (pt_rule_fits(rules, i, UINT32_MAX, &rules[i], msg)) {
 			conf_err(err, path, lines[i], "%s", msg);
 			goto out;
 		}
-		rules[i].flags |= PT_RULE_USED;
 	}
-	for (int i = 0; i < n; i++)
-		rules[i].flags &= ~PT_RULE_USED;
 	ret = n;
 out:
 	free(lines);

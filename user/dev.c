@@ -287,16 +287,16 @@ const char *pt_health_problem(const struct pt_health *h, char *buf, size_t len)
 
 int pt_wan_addrs(const struct pt_maps *m, const struct pt_config *cfg, __u32 *addrs)
 {
-	if (cfg->wan_addr) {
-		addrs[0] = cfg->wan_addr;
+	if (pt_ip4(cfg->wan_addr)) {
+		addrs[0] = pt_ip4(cfg->wan_addr);
 		return 1;
 	}
 	return pt_iface_ipv4(m->ifname, addrs);
 }
 
-const char *pt_xdp_mode(const struct pt_config *cfg)
+const char *pt_xdp_mode_str(const struct pt_config *cfg)
 {
-	return cfg->flags & PT_CFG_GENERIC ? "generic" : "native";
+	return cfg->xdp_mode == PT_XDP_GENERIC ? "generic" : "native";
 }
 
 const char *pt_lan_name(__u32 ifindex, char *buf)

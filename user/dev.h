@@ -82,7 +82,7 @@ const char *pt_health_problem(const struct pt_health *h, char *buf, size_t len);
 int pt_wan_addrs(const struct pt_maps *m, const struct pt_config *cfg, __u32 *addrs);
 
 /* "native" or "generic": the XDP mode loaded. */
-const char *pt_xdp_mode(const struct pt_config *cfg);
+const char *pt_xdp_mode_str(const struct pt_config *cfg);
 /* A --fastpath interface's name into buf[IF_NAMESIZE]; "#N" when it is gone. */
 const char *pt_lan_name(__u32 ifindex, char *buf);
 /* The --fastpath interfaces, "br-lan, eth1", or "off". */

@@ -34,7 +34,7 @@ struct load_opts {
 	struct pt_config cfg;
 };
 
-/* --fastpath LAN[,LAN...]: the interfaces, into cfg->lan[] and its flags. */
+/* --fastpath LAN[,LAN...]: the interfaces, into cfg->lan[]. */
 static int parse_fastpath(char *list, struct pt_config *cfg)
 {
 	int n = 0;
@@ -53,7 +53,6 @@ static int parse_fastpath(char *list, struct pt_config *cfg)
 	}
 	if (!n)
 		return pt_error("--fastpath needs an interface");
-	cfg->flags |= PT_CFG_FASTPATH;
 	return 0;
 }
 
@@ -83,7 +82,7 @@ static int parse_load_opts(int argc, char **argv, struct load_opts *o)
 		case 'w':
 			if (inet_pton(AF_INET, optarg, &a) != 1 || !a.s_addr)
 				return pt_error("invalid IPv4 address '%s'", optarg);
-			o->cfg.wan_addr = a.s_addr;
+			pt_ip4_set(o->cfg.wan_addr, a.s_addr);
 			o->have_wan = true;
 			break;
 		case 'k':
@@ -116,7 +115,7 @@ static int parse_load_opts(int argc, char **argv, struct load_opts *o)
 			return pt_error("%s is the WAN interface: not one of --fastpath", o->dev);
 	o->cfg.abi = PT_ABI_MAGIC;
 	snprintf(o->cfg.made_by, sizeof(o->cfg.made_by), "%s", PT_VERSION);
-	o->cfg.flags |= o->mode == MODE_GENERIC ? PT_CFG_GENERIC : 0;
+	o->cfg.xdp_mode = o->mode == MODE_GENERIC ? PT_XDP_GENERIC : PT_XDP_NATIVE;
 	return 0;
 }
 
@@ -125,9 +124,9 @@ static int merge_old_config(struct load_opts *o, const struct pt_config *old)
 {
 	const char *what = NULL;
 
-	if (o->mode != MODE_AUTO && (o->cfg.flags ^ old->flags) & PT_CFG_GENERIC)
+	if (o->mode != MODE_AUTO && o->cfg.xdp_mode != old->xdp_mode)
 		what = "--mode";
-	else if (o->have_wan ? o->cfg.wan_addr != old->wan_addr : old->wan_addr != 0)
+	else if (pt_ip4(o->cfg.wan_addr) != pt_ip4(old->wan_addr)) /* 0: not given */
 		what = "--wan-addr";
 	else if (o->have_mark && (o->cfg.mark != old->mark || o->cfg.mark_mask != old->mark_mask))
 		what = "--mark";
@@ -139,9 +138,10 @@ static int merge_old_config(struct load_opts *o, const struct pt_config *old)
 				o->dev, what, o->dev);
 	o->cfg.mark = old->mark;
 	o->cfg.mark_mask = old->mark_mask;
-	o->cfg.flags = old->flags;
+	o->cfg.xdp_mode = old->xdp_mode;
+	o->cfg.last_gen = old->last_gen;
 	memcpy(o->cfg.lan, old->lan, sizeof(old->lan)); /* kept without --fastpath */
-	o->mode = old->flags & PT_CFG_GENERIC ? MODE_GENERIC : MODE_NATIVE;
+	o->mode = old->xdp_mode == PT_XDP_GENERIC ? MODE_GENERIC : MODE_NATIVE;
 	return 0;
 }
 
@@ -205,7 +205,7 @@ static int attach(struct load_opts *o, const char *dir, const struct ptctl *skel
 		return -1;
 	if (generic && o->mode == MODE_AUTO)
 		pt_note("%s has no native XDP: attached in generic mode", o->dev);
-	o->cfg.flags = (o->cfg.flags & ~PT_CFG_GENERIC) | (generic ? PT_CFG_GENERIC : 0);
+	o->cfg.xdp_mode = generic ? PT_XDP_GENERIC : PT_XDP_NATIVE;
 	return 0;
 }
 
@@ -285,12 +285,14 @@ static void loaded_note(const struct load_opts *o, bool upgrade)
 {
 	char addr[INET_ADDRSTRLEN] = "", fast[128];
 
-	if (o->cfg.wan_addr)
-		inet_ntop(AF_INET, &o->cfg.wan_addr, addr, sizeof(addr));
+	bool pinned = pt_ip4(o->cfg.wan_addr);
+
+	if (pinned)
+		inet_ntop(AF_INET, o->cfg.wan_addr, addr, sizeof(addr));
 	pt_fastpath_str(&o->cfg, fast, sizeof(fast));
 	pt_note("%s %s: xdp %s, WAN address %s%s, mark 0x%x/0x%x, fast path %s",
-		upgrade ? "reloaded" : "loaded", o->dev, pt_xdp_mode(&o->cfg),
-		o->cfg.wan_addr ? addr : "that of ", o->cfg.wan_addr ? "" : o->dev, o->cfg.mark,
+		upgrade ? "reloaded" : "loaded", o->dev, pt_xdp_mode_str(&o->cfg),
+		pinned ? addr : "that of ", pinned ? "" : o->dev, o->cfg.mark,
 		o->cfg.mark_mask, fast);
 }
 

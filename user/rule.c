@@ -185,6 +185,7 @@ int pt_parse_allow(const char *list, struct pt_rule *r, char *err)
 	char buf[512], *tok, *save, *slash;
 	unsigned long len;
 	struct in_addr a;
+	__be32 mask;
 
 	if (strlen(list) >= sizeof(buf))
 		return ERR("allow list too long");
@@ -202,8 +203,9 @@ int pt_parse_allow(const char *list, struct pt_rule *r, char *err)
 		}
 		if (inet_pton(AF_INET, tok, &a) != 1)
 			return ERR("invalid IPv4 address '%s'", tok);
-		r->allow[r->n_allow].mask = len ? htonl(~0u << (32 - len)) : 0;
-		r->allow[r->n_allow].addr = a.s_addr & r->allow[r->n_allow].mask;
+		mask = len ? htonl(~0u << (32 - len)) : 0;
+		pt_ip4_set(r->allow[r->n_allow].mask, mask);
+		pt_ip4_set(r->allow[r->n_allow].addr, a.s_addr & mask);
 		r->n_allow++;
 	}
 	if (!r->n_allow)
@@ -231,14 +233,19 @@ int pt_parse_mark(const char *s, __u32 *mark, __u32 *mask, char *err)
 
 const char *pt_rule_peer(const struct pt_rule *r)
 {
-	return r->flags & PT_RULE_PEER_CONTACTED ? "contacted" : "any";
+	return r->peer == PT_PEER_CONTACTED ? "contacted" : "any";
+}
+
+const char *pt_rule_policy(const struct pt_rule *r)
+{
+	return r->policy == PT_POLICY_NEWEST ? "newest" : "hold";
 }
 
 void pt_rule_init(struct pt_rule *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->timeout_s = PT_TIMEOUT_DEFAULT;
-	r->flags = PT_RULE_ENABLED;
+	r->enabled = 1;
 }
 
 int pt_rule_set(struct pt_rule *r, const char *key, const char *val, char *err)
@@ -258,20 +265,17 @@ int pt_rule_set(struct pt_rule *r, const char *key, const char *val, char *err)
 	if (!strcmp(key, "peer")) {
 		if (strcmp(val, "any") && strcmp(val, "contacted"))
 			return ERR("unknown peer '%s' (use any or contacted)", val);
-		r->flags = !strcmp(val, "contacted") ? r->flags | PT_RULE_PEER_CONTACTED
-						     : r->flags & ~PT_RULE_PEER_CONTACTED;
+		r->peer = !strcmp(val, "contacted") ? PT_PEER_CONTACTED : PT_PEER_ANY;
 		return 0;
 	}
 	if (!strcmp(key, "policy")) {
 		if (strcmp(val, "hold") && strcmp(val, "newest"))
 			return ERR("unknown policy '%s' (use hold or newest)", val);
-		r->flags = !strcmp(val, "newest") ? r->flags | PT_RULE_NEWEST
-						  : r->flags & ~PT_RULE_NEWEST;
+		r->policy = !strcmp(val, "newest") ? PT_POLICY_NEWEST : PT_POLICY_HOLD;
 		return 0;
 	}
 	if (flag) {
-		r->flags = !strcmp(key, "enabled") ? r->flags | PT_RULE_ENABLED
-						   : r->flags & ~PT_RULE_ENABLED;
+		r->enabled = !strcmp(key, "enabled");
 		return 0;
 	}
 	return ERR("unknown rule property '%s'", key);
@@ -288,9 +292,8 @@ int pt_rule_complete(const struct pt_rule *r, char *err)
 
 bool pt_rule_same(const struct pt_rule *a, const struct pt_rule *b)
 {
-	const __u32 def_flags = PT_RULE_ENABLED | PT_RULE_NEWEST | PT_RULE_PEER_CONTACTED;
-
-	return !strcmp(a->name, b->name) && (a->flags & def_flags) == (b->flags & def_flags) &&
+	return !strcmp(a->name, b->name) && a->enabled == b->enabled && a->policy == b->policy &&
+	       a->peer == b->peer &&
 	       a->timeout_s == b->timeout_s && !memcmp(&a->trigger, &b->trigger, sizeof(a->trigger)) &&
 	       a->n_open == b->n_open && a->n_open <= PT_MAX_OPEN &&
 	       !memcmp(a->open, b->open, a->n_open * sizeof(a->open[0])) &&
@@ -302,7 +305,8 @@ bool pt_rule_same(const struct pt_rule *a, const struct pt_rule *b)
  * Most rules whose trigger covers any one port of r's trigger range, in the
  * trigger index of one protocol (each protocol has its own slots).
  */
-static int trig_slots_needed(const struct pt_rule *rules, __u32 self, const struct pt_rule *r)
+static int trig_slots_needed(const struct pt_rule *rules, __u32 n_rules, __u32 self,
+			     const struct pt_rule *r)
 {
 	const struct pt_range *t = &r->trigger;
 	int worst = 0;
@@ -311,19 +315,19 @@ static int trig_slots_needed(const struct pt_rule *rules, __u32 self, const stru
 		if (!(t->proto & proto))
 			continue;
 		/* The maximum overlap is reached at the start of some range. */
-		for (__u32 c = 0; c <= PT_MAX_RULES; c++) {
-			const struct pt_range *cand = c < PT_MAX_RULES ? &rules[c].trigger : t;
+		for (__u32 c = 0; c <= n_rules; c++) {
+			const struct pt_range *cand = c < n_rules ? &rules[c].trigger : t;
 			__u16 point;
 			int n = 0;
 
-			if (c < PT_MAX_RULES && (c == self || !(rules[c].flags & PT_RULE_USED) ||
+			if (c < n_rules && (c == self || !pt_rule_defined(&rules[c]) ||
 						 !(cand->proto & proto) || !pt_ranges_overlap(cand, t)))
 				continue;
 			point = cand->lo > t->lo ? cand->lo : t->lo;
-			for (__u32 i = 0; i < PT_MAX_RULES; i++) {
+			for (__u32 i = 0; i < n_rules; i++) {
 				const struct pt_range *o = &rules[i].trigger;
 
-				if (i != self && (rules[i].flags & PT_RULE_USED) && (o->proto & proto) &&
+				if (i != self && pt_rule_defined(&rules[i]) && (o->proto & proto) &&
 				    o->lo <= point && point <= o->hi)
 					n++;
 			}
@@ -334,14 +338,15 @@ static int trig_slots_needed(const struct pt_rule *rules, __u32 self, const stru
 	return worst;
 }
 
-int pt_rule_fits(const struct pt_rule *rules, __u32 self, const struct pt_rule *r, char *err)
+int pt_rule_fits(const struct pt_rule *rules, __u32 n, __u32 self, const struct pt_rule *r,
+		 char *err)
 {
 	char a[PT_RANGE_STR], b[PT_RANGE_STR];
 
-	for (__u32 i = 0; i < PT_MAX_RULES; i++) {
+	for (__u32 i = 0; i < n; i++) {
 		const struct pt_rule *o = &rules[i];
 
-		if (i == self || !(o->flags & PT_RULE_USED))
+		if (i == self || !pt_rule_defined(o))
 			continue;
 		if (!strcmp(o->name, r->name))
 			return ERR("a rule named '%s' exists already", r->name);
@@ -355,7 +360,7 @@ int pt_rule_fits(const struct pt_rule *rules, __u32 self, const struct pt_rule *
 			}
 		}
 	}
-	if (trig_slots_needed(rules, self, r) >= PT_TRIG_SLOTS) {
+	if (trig_slots_needed(rules, n, self, r) >= PT_TRIG_SLOTS) {
 		pt_range_str(&r->trigger, a);
 		return ERR("trigger %s: %d rules already share one of its ports (at most %d)", a,
 			   PT_TRIG_SLOTS, PT_TRIG_SLOTS);
@@ -375,6 +380,6 @@ void pt_prefix_str(const struct pt_prefix *p, char *buf, size_t len)
 {
 	char addr[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &p->addr, addr, sizeof(addr));
-	snprintf(buf, len, "%s/%d", addr, __builtin_popcount(p->mask));
+	inet_ntop(AF_INET, p->addr, addr, sizeof(addr));
+	snprintf(buf, len, "%s/%d", addr, __builtin_popcount(pt_ip4(p->mask)));
 }

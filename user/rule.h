@@ -30,8 +30,15 @@ int pt_parse_u32(const char *s, __u32 *val);
 
 /* A rule with the defaults: enabled, hold policy, any peer, PT_TIMEOUT_DEFAULT. */
 void pt_rule_init(struct pt_rule *r);
+/* In a rules array indexed by id: does the slot hold a rule? Every rule has a name. */
+static inline bool pt_rule_defined(const struct pt_rule *r)
+{
+	return r->name[0] != '\0';
+}
 /* Whom the rule admits inbound: "any" WAN peer, or those its holder "contacted". */
 const char *pt_rule_peer(const struct pt_rule *r);
+/* Who keeps it when another host triggers it: "hold" (the holder) or "newest". */
+const char *pt_rule_policy(const struct pt_rule *r);
 /*
  * Sets one property of a rule definition, as named by add-rule's options and
  * the rules file's keys: trigger, open (appends), timeout, allow, policy,
@@ -45,11 +52,12 @@ bool pt_rule_same(const struct pt_rule *a, const struct pt_rule *b);
 
 bool pt_ranges_overlap(const struct pt_range *a, const struct pt_range *b);
 /*
- * Can r join the defined rules (rules[PT_MAX_RULES], slot self skipped)?
+ * Can r join the defined rules of rules[n] (slot self skipped)?
  * Unique name, open ports not overlapping another rule's, and at most
  * PT_TRIG_SLOTS rules triggered by any one port.
  */
-int pt_rule_fits(const struct pt_rule *rules, __u32 self, const struct pt_rule *r, char *err);
+int pt_rule_fits(const struct pt_rule *rules, __u32 n, __u32 self, const struct pt_rule *r,
+		 char *err);
 
 const char *pt_proto_str(__u8 proto);
 void pt_range_str(const struct pt_range *r, char *buf);

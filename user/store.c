@@ -11,8 +11,9 @@
 
 int pt_store_read(const struct pt_maps *m, struct pt_rule *rules)
 {
+	memset(rules, 0, PT_MAX_RULES * sizeof(*rules));
 	for (__u32 id = 0; id < PT_MAX_RULES; id++)
-		if (bpf_map_lookup_elem(PT_FD(m, pt_rules), &id, &rules[id]))
+		if (bpf_map_lookup_elem(PT_FD(m, pt_rules), &id, &rules[id]) && errno != ENOENT)
 			return pt_error("cannot read rule %u: %s", id, strerror(errno));
 	return 0;
 }
@@ -31,7 +32,7 @@ struct pt_rule *pt_store_load(const struct pt_maps *m)
 int pt_store_find(const struct pt_rule *rules, const char *name)
 {
 	for (int id = 0; id < PT_MAX_RULES; id++)
-		if ((rules[id].flags & PT_RULE_USED) && !strcmp(rules[id].name, name))
+		if (pt_rule_defined(&rules[id]) && !strcmp(rules[id].name, name))
 			return id;
 	return -1;
 }
@@ -42,7 +43,7 @@ typedef int (*key_fn)(const void *ctx, __u32 key, __u32 id);
 static int for_each_key(const struct pt_range *r, key_fn fn, const void *ctx, __u32 id)
 {
 	for (__u32 pi = 0; pi < 2; pi++) {
-		if (!(r->proto & (pi ? PT_UDP : PT_TCP)))
+		if (!(r->proto & pt_proto_of_idx(pi)))
 			continue;
 		for (__u32 port = r->lo; port <= r->hi; port++)
 			if (fn(ctx, pt_port_key(pi, port), id))
@@ -124,13 +125,28 @@ static int store_index(const struct pt_maps *m, __u32 id, const struct pt_rule *
 	return ret;
 }
 
+/*
+ * A generation no rule of the interface had before (pt_config.last_gen), so
+ * that a holder recorded under any earlier definition of a slot, even one
+ * since deleted, is stale.
+ */
+static int next_gen(const struct pt_maps *m, __u32 *gen)
+{
+	struct pt_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(PT_FD(m, pt_config), &zero, &cfg))
+		return -1;
+	*gen = ++cfg.last_gen;
+	return bpf_map_update_elem(PT_FD(m, pt_config), &zero, &cfg, BPF_ANY);
+}
+
 /* Writes r into slot id under a new generation: a holder recorded before is stale. */
 int pt_store_put(const struct pt_maps *m, struct pt_rule *rules, __u32 id, struct pt_rule *r)
 {
-	r->gen = rules[id].gen + 1;
-	r->flags |= PT_RULE_USED;
 	/* Rule first, indexes after: the datapath only reaches a rule through them. */
-	if (bpf_map_update_elem(PT_FD(m, pt_rules), &id, r, BPF_ANY) || store_index(m, id, r, true))
+	if (next_gen(m, &r->gen) || bpf_map_update_elem(PT_FD(m, pt_rules), &id, r, BPF_ANY) ||
+	    store_index(m, id, r, true))
 		return pt_error("cannot store rule '%s': %s", r->name, strerror(errno));
 	rules[id] = *r;
 	return 0;
@@ -141,7 +157,7 @@ int pt_store_unindex(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
 	if (store_index(m, id, &rules[id], false) || pt_store_release(m, rules, id))
 		return pt_error("cannot update the indexes of rule '%s': %s", rules[id].name,
 				strerror(errno));
-	rules[id].flags &= ~PT_RULE_USED;
+	rules[id].name[0] = '\0'; /* no longer counts as defined */
 	return 0;
 }
 
@@ -150,9 +166,9 @@ int pt_store_add(const struct pt_maps *m, struct pt_rule *rules, struct pt_rule 
 	char err[PT_ERR_LEN];
 	__u32 id;
 
-	if (pt_rule_fits(rules, UINT32_MAX, r, err))
+	if (pt_rule_fits(rules, PT_MAX_RULES, UINT32_MAX, r, err))
 		return pt_error("%s", err);
-	for (id = 0; id < PT_MAX_RULES && (rules[id].flags & PT_RULE_USED); id++)
+	for (id = 0; id < PT_MAX_RULES && pt_rule_defined(&rules[id]); id++)
 		;
 	if (id == PT_MAX_RULES)
 		return pt_error("no room for rule '%s' (at most %d rules)", r->name, PT_MAX_RULES);
@@ -216,7 +232,7 @@ int pt_store_set_enabled(const struct pt_maps *m, struct pt_rule *rules, __u32 i
 {
 	struct pt_rule r = rules[id];
 
-	r.flags = on ? r.flags | PT_RULE_ENABLED : r.flags & ~PT_RULE_ENABLED;
+	r.enabled = on;
 	if (bpf_map_update_elem(PT_FD(m, pt_rules), &id, &r, BPF_ANY))
 		return pt_error("cannot update rule '%s': %s", r.name, strerror(errno));
 	rules[id] = r;
@@ -231,9 +247,9 @@ int pt_store_del(const struct pt_maps *m, struct pt_rule *rules, __u32 id)
 
 	ret = store_index(m, id, r, false);
 	ret |= pt_store_release(m, rules, id); /* while the rule is there: reports the holder */
-	/* Keep only the generation, so the slot's next rule starts a new one. */
-	*r = (struct pt_rule){ .gen = r->gen };
-	ret |= bpf_map_update_elem(PT_FD(m, pt_rules), &id, r, BPF_ANY);
+	if (bpf_map_delete_elem(PT_FD(m, pt_rules), &id) && errno != ENOENT)
+		ret = -1;
+	memset(r, 0, sizeof(*r));
 	ret |= zero_rule_stats(m, id);
 	if (ret)
 		return pt_error("cannot remove rule %u completely: %s", id, strerror(errno));
@@ -312,7 +328,7 @@ static void expect_index(const struct pt_rule *rules, const struct expected *e)
 	for (__u32 id = 0; id < PT_MAX_RULES; id++) {
 		const struct pt_rule *r = &rules[id];
 
-		if (!(r->flags & PT_RULE_USED))
+		if (!pt_rule_defined(r))
 			continue;
 		for (__u32 i = 0; i < r->n_open && i < PT_MAX_OPEN; i++)
 			for_each_key(&r->open[i], expect_open, e, id);

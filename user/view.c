@@ -51,12 +51,12 @@ static void view_peers(const struct pt_maps *m, struct pt_rule_view *v, __u64 si
 		int best = -1;
 
 		for (int i = 0; i < PT_MAX_PEERS; i++)
-			if (ps.addr[i] && !taken[i] && (best < 0 || ps.seen_ns[i] > ps.seen_ns[best]))
+			if (pt_ip4(ps.addr[i]) && !taken[i] && (best < 0 || ps.seen_ns[i] > ps.seen_ns[best]))
 				best = i;
 		if (best < 0)
 			break;
 		taken[best] = true;
-		v->peers[v->n_peers] = ps.addr[best];
+		v->peers[v->n_peers] = pt_ip4(ps.addr[best]);
 	}
 }
 
@@ -66,17 +66,17 @@ static void view_holder(const struct pt_maps *m, struct pt_rule_view *v, __u64 n
 	struct pt_active a;
 	__u64 idle;
 
-	if (!(r->flags & PT_RULE_ENABLED) || bpf_map_lookup_elem(PT_FD(m, pt_active), &v->id, &a) ||
+	if (!r->enabled || bpf_map_lookup_elem(PT_FD(m, pt_active), &v->id, &a) ||
 	    a.gen != r->gen || pt_idle_expired(now, a.last_ns, r->timeout_s))
 		return;
 	idle = now > a.last_ns ? now - a.last_ns : 0;
 	v->active = true;
-	v->holder = a.holder;
+	v->holder = pt_ip4(a.holder);
 	/* Whole seconds, rounded up: 0 only once it expired. */
 	v->seconds_left = idle < r->timeout_s * NSEC_PER_SEC ?
 				  (r->timeout_s * NSEC_PER_SEC - idle + NSEC_PER_SEC - 1) / NSEC_PER_SEC : 1;
 	v->held_seconds = now > a.since_ns ? (now - a.since_ns) / NSEC_PER_SEC : 0;
-	if (r->flags & PT_RULE_PEER_CONTACTED)
+	if (r->peer == PT_PEER_CONTACTED)
 		view_peers(m, v, a.since_ns);
 }
 
@@ -95,7 +95,7 @@ int pt_view_rules(const struct pt_maps *m, struct pt_rule_view *out)
 	for (__u32 id = 0; id < PT_MAX_RULES; id++) {
 		struct pt_rule_view *v = &out[n];
 
-		if (!(rules[id].flags & PT_RULE_USED))
+		if (!pt_rule_defined(&rules[id]))
 			continue;
 		memset(v, 0, sizeof(*v));
 		v->id = id;

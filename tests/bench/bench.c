@@ -183,7 +183,7 @@ static int setup_open(struct setup *s, int n_rules)
 	if (fix_ct_add(&trig) || fix_ct_add(&own))
 		return fail("cannot add flows to conntrack (conntrack -I)");
 	if (run_once(s, &cases[5]) || fix_active(&s->f, n_rules - 1, &a) ||
-	    a.holder != pkt_addr(LAN))
+	    pt_ip4(a.holder) != pkt_addr(LAN))
 		return fail("trigger did not activate rule %d", n_rules - 1);
 	return run_once(s, &cases[1]);
 }

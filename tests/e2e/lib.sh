@@ -329,25 +329,23 @@ csum_errors() {
 	in_who "$1" nstat -asz TcpInCsumErrors UdpInCsumErrors | awk '{n += $2} END {print n + 0}'
 }
 
-# The u32 an IPv4 address in network order reads as on this little-endian host.
-addr_le32() {
-	local IFS=.
-	# shellcheck disable=SC2086
-	set -- $1
-	echo $(($4 << 24 | $3 << 16 | $2 << 8 | $1))
-}
-
 # map_dump_field MAP KEY FIELD [VALUE]: in bpftool's dump of wan0's pinned
 # MAP, FIELD of the entry KEY; with KEY "", the key of the entry whose FIELD
-# is the string VALUE.
+# is the string VALUE. An address (four numbers) comes out dotted.
 map_dump_field() {
 	bpftool map dump pinned "$(r_pins)/$1" |
 		awk -v key="$2" -v field="\"$3\":" -v value="$4" '
 			$1 == "\"key\":" { k = $2; sub(",", "", k) }
 			$1 == field { v = $2; sub(",$", "", v)
+				if (v ~ /^\[[0-9]+,[0-9]+,[0-9]+,[0-9]+$/) { sub(/^\[/, "", v); gsub(",", ".", v) }
 				if (key != "" && k == key) { print v; exit }
 				if (key == "" && v == "\"" value "\"") { print k; exit } }'
 }
+
+# map_compact MAP: bpftool's dump of wan0's pinned MAP on one line, blanks removed.
+map_compact() { bpftool map dump pinned "$(r_pins)/$1" | tr -d ' \n'; }
+# ip_re A.B.C.D: the address as bpftool prints it ([A,B,C,D]), as a regular expression.
+ip_re() { echo "\\[${1//./,}\\]"; }
 
 # map_holder NAME: the holder in NAME's pt_active entry, as bpftool dumps it.
 map_holder() {

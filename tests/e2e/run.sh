@@ -15,7 +15,7 @@
 #   1  nothing open before a trigger (TCP, UDP, nmap)
 #   2  TCP and UDP triggers open TCP and UDP ports to the triggering host
 #   3  W only ever sees R_WAN as the source (pcap on W)
-#   4  ptctl list (text, JSON) and the pinned pt_active map show the holder
+#   4  ptctl list (text, JSON) and bpftool show the holder and its flows, readably
 #   5  a second host's trigger is a conflict: the holder keeps the rule
 #   -  the same with tx checksum offload off on R (checksums completed in
 #      software, verified by H1 and W)

@@ -145,8 +145,36 @@ s_show() {
 	need "JSON: chat held by H1" rule_is chat active "$H1" || return 1
 	need "JSON: seconds_left > 0" counter_above chat seconds_left 0 || return 1
 	holder=$(map_holder chat)
-	want=$(addr_le32 "$H1")
-	[ "$holder" = "$want" ] || { REASON="pt_active holder ${holder:-missing}, want $want ($H1)"; return 1; }
+	[ "$holder" = "$H1" ] || { REASON="pt_active holder ${holder:-missing}, want $H1"; return 1; }
+	need "H1 triggers game" trigger h1 udp 27015 || return 1
+	need "UDP W -> R_WAN:27000 reaches H1" udp_exchange w "$R_WAN" 27000 h1 || return 1
+	need "bpftool shows the maps readably" bpftool_readable
+}
+
+# dump_has MAP ERE WHAT: bpftool's dump of MAP (map_compact) matches ERE.
+dump_has() {
+	grep -Eq -- "$2" <<<"$(map_compact "$1")" || { DETAIL="$1 shows no $3"; return 1; }
+}
+
+# What bpftool shows of every map reads as what it is: addresses as four
+# numbers, ports in host order, enum names; pt_rules a page or two a rule.
+bpftool_readable() {
+	local m n xdp=PT_XDP_NATIVE
+	[ "$MODE" = generic ] && xdp=PT_XDP_GENERIC
+	for m in "$(r_pins)"/pt_*; do
+		[ "${m##*/}" = pt_events ] || [ "${m##*/}" = pt_release ] && continue
+		bpftool map dump pinned "$m" >/dev/null || { DETAIL="bpftool cannot dump ${m##*/}"; return 1; }
+	done
+	n=$(bpftool map dump pinned "$(r_pins)/pt_rules" | wc -l)
+	[ "$n" -le $((200 * ${#RULES[@]})) ] ||
+		{ DETAIL="pt_rules dumps as $n lines for ${#RULES[@]} rules"; return 1; }
+	dump_has pt_rules '"name":"chat","gen":[0-9]+,"timeout_s":'$T',"enabled":1,"policy":"PT_POLICY_HOLD","peer":"PT_PEER_ANY"' "chat's settings" &&
+		dump_has pt_rules '"trigger":\{"lo":6667,"hi":6667,"proto":"PT_TCP"' "chat's trigger" &&
+		dump_has pt_active '"holder":'"$(ip_re "$H1")" "H1 holding" &&
+		dump_has pt_flows '"saddr":'"$(ip_re "$W")"',"daddr":'"$(ip_re "$R_WAN")"',"sport":[0-9]+,"dport":27000,"proto":"PT_UDP"' "flow W -> R_WAN:27000" &&
+		dump_has pt_flows '"to":'"$(ip_re "$H1")"',"holder":'"$(ip_re "$H1")" "flow to H1" &&
+		dump_has pt_flows '"path":"PT_PATH_[A-Z]+"' "flow path" &&
+		dump_has pt_config '"xdp_mode":"'$xdp'"' "xdp_mode $xdp"
 }
 
 # 5. A trigger from H2 while H1 holds: a conflict, H1 keeps the ports.
@@ -370,7 +398,7 @@ SCENARIOS=(
 	"1 closed before any trigger:s_closed"
 	"2 TCP and UDP triggers open ports to H1:s_forward"
 	"3 W sees only R_WAN:s_wan_source"
-	"4 list, JSON and pt_active show the holder:s_show"
+	"4 list, JSON and bpftool show the holder and its flows:s_show"
 	"5 H2's trigger is a conflict, H1 keeps the rule:s_conflict"
 	"checksums verified in software (tx offload off):s_csum_software"
 	"firewall mark rule admits triggered traffic:s_firewall"

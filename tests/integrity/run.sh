@@ -163,7 +163,7 @@ vg() { in_r_net valgrind -q --error-exitcode=99 "$PTCTL" "$@"; }
 cp_pin_aside() { mv "$(r_pins)/$1" "/sys/fs/bpf/ptint-$1"; }
 put_back() { rm -f "$(r_pins)/$1"; mv "/sys/fs/bpf/ptint-$1" "$(r_pins)/$1"; }
 cp_pin_aside pt_rules
-bpftool map create "$(r_pins)/pt_rules" type array key 4 value 64 entries 1024 name pt_rules
+bpftool map create "$(r_pins)/pt_rules" type hash key 4 value 64 entries 1024 name pt_rules
 out=$(vg list 2>&1)
 me="ptctl $(sed -n 's/^#define PT_VERSION "\(.*\)"/\1/p' include/ptctl.h) (ABI $(sed -n 's/^#define PT_ABI \([0-9]*\)$/\1/p' include/ptctl.h))"
 check "pt_rules of another size: refused, naming who made it" [ "$out" = "Error: the pins of wan0 (map pt_rules differs) were made by $me, this is $me: run 'ptctl unload --force wan0', then load it again" ]

@@ -94,7 +94,7 @@ void fix_close(struct fix *f)
 int fix_add_rule(struct fix *f, const char *name, const char *trigger, const char *open,
 		 __u32 timeout_s)
 {
-	struct pt_rule r = { .timeout_s = timeout_s, .flags = PT_RULE_ENABLED };
+	struct pt_rule r = { .timeout_s = timeout_s, .enabled = 1 };
 	char err[PT_ERR_LEN];
 
 	if (pt_parse_name(name, r.name, err) || pt_parse_range(trigger, &r.trigger, err) ||
@@ -198,9 +198,9 @@ __u64 fix_now_ns(void)
 int fix_activate(struct fix *f, __u32 id, __u32 holder)
 {
 	__u64 now = fix_now_ns();
-	struct pt_active a = {
-		.holder = holder, .gen = f->rules[id].gen, .last_ns = now, .since_ns = now,
-	};
+	struct pt_active a = { .gen = f->rules[id].gen, .last_ns = now, .since_ns = now };
+
+	pt_ip4_set(a.holder, holder);
 
 	return fix_set_active(f, id, &a);
 }
@@ -216,13 +216,17 @@ int fix_rule_put(struct fix *f, __u32 id, const struct pt_rule *r)
 	return bpf_map_update_elem(PT_FD(&f->m, pt_rules), &id, r, BPF_EXIST);
 }
 
-int fix_rule_flags(struct fix *f, __u32 id, __u32 set, __u32 clear)
+int fix_rule_set(struct fix *f, __u32 id, const char *key, const char *val)
 {
+	char err[PT_ERR_LEN];
 	struct pt_rule r;
 
 	if (fix_rule_get(f, id, &r))
 		return -1;
-	r.flags = (r.flags | set) & ~clear;
+	if (pt_rule_set(&r, key, val, err)) {
+		fprintf(stderr, "fix_rule_set: %s\n", err);
+		return -1;
+	}
 	return fix_rule_put(f, id, &r);
 }
 

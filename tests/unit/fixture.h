@@ -74,8 +74,8 @@ int fix_activate(struct fix *f, __u32 id, __u32 holder);
 /* Rule id as the datapath sees it; put writes it back (and to f->rules). */
 int fix_rule_get(struct fix *f, __u32 id, struct pt_rule *r);
 int fix_rule_put(struct fix *f, __u32 id, const struct pt_rule *r);
-/* Sets and clears enum pt_rule_flags bits of rule id in the map. */
-int fix_rule_flags(struct fix *f, __u32 id, __u32 set, __u32 clear);
+/* Sets a property of rule id in the map, as add-rule's option key does (pt_rule_set). */
+int fix_rule_set(struct fix *f, __u32 id, const char *key, const char *val);
 /* Makes rule id's holder entry one of the slot's previous rule (older gen). */
 int fix_make_stale(struct fix *f, __u32 id);
 

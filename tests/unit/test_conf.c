@@ -40,18 +40,21 @@ static void valid_file(void **state)
 			 3);
 	assert_string_equal(rules[0].name, "irc-dcc");
 	assert_int_equal(rules[0].timeout_s, 600);
-	assert_int_equal(rules[0].flags, PT_RULE_ENABLED);
+	assert_int_equal(rules[0].enabled, 1);
+	assert_int_equal(rules[0].policy, PT_POLICY_HOLD);
+	assert_int_equal(rules[0].peer, PT_PEER_ANY);
 	pt_range_str(&rules[0].open[0], range);
 	assert_string_equal(range, "tcp:59000-59010");
 	assert_int_equal(rules[1].n_open, 2);
-	assert_int_equal(rules[1].flags,
-			 PT_RULE_ENABLED | PT_RULE_NEWEST | PT_RULE_PEER_CONTACTED);
+	assert_int_equal(rules[1].enabled, 1);
+	assert_int_equal(rules[1].policy, PT_POLICY_NEWEST);
+	assert_int_equal(rules[1].peer, PT_PEER_CONTACTED);
 	assert_int_equal(rules[1].timeout_s, PT_TIMEOUT_DEFAULT);
 	assert_int_equal(rules[2].n_open, 2);
 	assert_int_equal(rules[2].n_allow, 2);
-	assert_int_equal(rules[2].flags & PT_RULE_ENABLED, 0);
+	assert_int_equal(rules[2].enabled, 0);
 	/* Parsed rules are definitions, not yet stored ones. */
-	assert_int_equal(rules[2].flags & PT_RULE_USED, 0);
+	assert_int_equal(rules[2].gen, 0);
 }
 
 static void empty_file(void **state)

@@ -52,7 +52,7 @@ static int set_fastpath(struct fix *f, bool on)
 
 	if (fix_config(f, &cfg))
 		return -1;
-	cfg.flags = on ? cfg.flags | PT_CFG_FASTPATH : cfg.flags & ~PT_CFG_FASTPATH;
+	cfg.lan[0] = on ? f->lan : 0;
 	return fix_set_config(f, &cfg);
 }
 
@@ -361,7 +361,7 @@ static void stop(struct env *e, enum stop how, __u8 *frame)
 		assert_int_equal(fix_age(&e->f, e->game, TIMEOUT + 1), 0);
 		break;
 	case STOP_DISABLED:
-		assert_int_equal(fix_rule_flags(&e->f, e->game, 0, PT_RULE_ENABLED), 0);
+		assert_int_equal(fix_rule_set(&e->f, e->game, "disabled", NULL), 0);
 		break;
 	case STOP_NEW_HOLDER:
 		assert_int_equal(fix_activate(&e->f, e->game, pkt_addr(OTHER)), 0);
@@ -438,7 +438,7 @@ static void test_outbound_pinned_wan_addr(void **state)
 	size_t len;
 
 	assert_int_equal(fix_config(&e->f, &cfg), 0);
-	cfg.wan_addr = pkt_addr("203.0.113.77");
+	pt_ip4_set(cfg.wan_addr, pkt_addr("203.0.113.77"));
 	assert_int_equal(fix_set_config(&e->f, &cfg), 0);
 	in.daddr = want.saddr = "203.0.113.77";
 	pass(e, true, &in);

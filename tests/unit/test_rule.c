@@ -298,20 +298,20 @@ static void test_allow_valid(void **state)
 	/* Host bits are masked off; no length is a /32; /0 is anyone. */
 	assert_int_equal(pt_parse_allow("192.168.1.77/24,10.0.0.7,0.0.0.0/0", &r, err), 0);
 	assert_int_equal(r.n_allow, 3);
-	assert_int_equal(r.allow[0].addr, inet_addr("192.168.1.0"));
-	assert_int_equal(r.allow[0].mask, htonl(0xffffff00));
-	assert_int_equal(r.allow[1].addr, inet_addr("10.0.0.7"));
-	assert_int_equal(r.allow[1].mask, 0xffffffff);
-	assert_int_equal(r.allow[2].addr, 0);
-	assert_int_equal(r.allow[2].mask, 0);
+	assert_int_equal(pt_ip4(r.allow[0].addr), inet_addr("192.168.1.0"));
+	assert_int_equal(pt_ip4(r.allow[0].mask), htonl(0xffffff00));
+	assert_int_equal(pt_ip4(r.allow[1].addr), inet_addr("10.0.0.7"));
+	assert_int_equal(pt_ip4(r.allow[1].mask), 0xffffffff);
+	assert_int_equal(pt_ip4(r.allow[2].addr), 0);
+	assert_int_equal(pt_ip4(r.allow[2].mask), 0);
 	pt_prefix_str(&r.allow[0], buf, sizeof(buf));
 	assert_string_equal(buf, "192.168.1.0/24");
 	/* A new list replaces the old one; eight entries fit. */
 	assert_int_equal(pt_parse_allow("10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,"
 					"10.0.0.7,10.0.0.8/31", &r, err), 0);
 	assert_int_equal(r.n_allow, PT_MAX_ALLOW);
-	assert_int_equal(r.allow[7].addr, inet_addr("10.0.0.8"));
-	assert_int_equal(r.allow[7].mask, htonl(0xfffffffe));
+	assert_int_equal(pt_ip4(r.allow[7].addr), inet_addr("10.0.0.8"));
+	assert_int_equal(pt_ip4(r.allow[7].mask), htonl(0xfffffffe));
 }
 
 static void test_rule_set(void **state)
@@ -322,7 +322,9 @@ static void test_rule_set(void **state)
 	(void)state;
 	pt_rule_init(&r);
 	assert_int_equal(r.timeout_s, PT_TIMEOUT_DEFAULT);
-	assert_int_equal(r.flags, PT_RULE_ENABLED);
+	assert_int_equal(r.enabled, 1);
+	assert_int_equal(r.policy, PT_POLICY_HOLD);
+	assert_int_equal(r.peer, PT_PEER_ANY);
 	assert_int_equal(pt_rule_complete(&r, err), -1);
 	assert_non_null(strstr(err, "needs a trigger"));
 	assert_int_equal(pt_rule_set(&r, "trigger", "udp:7000", err), 0);
@@ -335,11 +337,15 @@ static void test_rule_set(void **state)
 	assert_int_equal(pt_rule_set(&r, "disabled", NULL, err), 0);
 	assert_int_equal(pt_rule_complete(&r, err), 0);
 	assert_int_equal(r.timeout_s, 7200);
-	assert_int_equal(r.flags, PT_RULE_NEWEST | PT_RULE_PEER_CONTACTED);
+	assert_int_equal(r.enabled, 0);
+	assert_int_equal(r.policy, PT_POLICY_NEWEST);
+	assert_int_equal(r.peer, PT_PEER_CONTACTED);
 	assert_int_equal(pt_rule_set(&r, "policy", "hold", err), 0);
 	assert_int_equal(pt_rule_set(&r, "peer", "any", err), 0);
 	assert_int_equal(pt_rule_set(&r, "enabled", NULL, err), 0);
-	assert_int_equal(r.flags, PT_RULE_ENABLED);
+	assert_int_equal(r.enabled, 1);
+	assert_int_equal(r.policy, PT_POLICY_HOLD);
+	assert_int_equal(r.peer, PT_PEER_ANY);
 }
 
 /* --- pt_rule_fits: a new rule against the defined ones ------------------- */
@@ -383,9 +389,7 @@ static struct pt_rule mk(const char *name, const char *trigger, const char *open
 /* Defines a rule in the next slot, as the store would after pt_rule_fits said yes. */
 static void define(struct rules *rs, const char *name, const char *trigger, const char *open)
 {
-	rs->r[rs->n] = mk(name, trigger, open);
-	rs->r[rs->n].flags |= PT_RULE_USED;
-	rs->n++;
+	rs->r[rs->n++] = mk(name, trigger, open);
 }
 
 /* Asks whether the rule fits; msg NULL: it must, else the error must contain msg. */
@@ -394,7 +398,7 @@ static void fits(struct rules *rs, const char *name, const char *trigger, const 
 {
 	struct pt_rule r = mk(name, trigger, open);
 	char err[PT_ERR_LEN] = "";
-	int ret = pt_rule_fits(rs->r, UINT32_MAX, &r, err);
+	int ret = pt_rule_fits(rs->r, PT_MAX_RULES, UINT32_MAX, &r, err);
 
 	if (!msg && ret)
 		fail_msg("%s %s %s refused: %s", name, trigger, open, err);
@@ -439,9 +443,9 @@ static void test_fits_self_skipped(void **state)
 	define(rs, "game", "tcp:6667", "tcp:5000");
 	define(rs, "other", "tcp:6667", "tcp:6000");
 	r = mk("game", "tcp:6667", "tcp:5000-5001");
-	assert_int_equal(pt_rule_fits(rs->r, 0, &r, err), 0);
+	assert_int_equal(pt_rule_fits(rs->r, PT_MAX_RULES, 0, &r, err), 0);
 	r = mk("game", "tcp:6667", "tcp:6000");
-	assert_int_equal(pt_rule_fits(rs->r, 0, &r, err), -1);
+	assert_int_equal(pt_rule_fits(rs->r, PT_MAX_RULES, 0, &r, err), -1);
 	assert_non_null(strstr(err, "of rule 'other'"));
 }
 

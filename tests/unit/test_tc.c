@@ -188,18 +188,19 @@ static void expect_events(struct env *e, const struct pt_event *want, int n, int
 		assert_int_equal(log.ev[i].type, want[i].type);
 		assert_int_equal(log.ev[i].rule, want[i].rule);
 		assert_int_equal(log.ev[i].gen, want[i].gen);
-		assert_int_equal(log.ev[i].holder, want[i].holder);
-		assert_int_equal(log.ev[i].other, want[i].other);
+		assert_int_equal(pt_ip4(log.ev[i].holder), pt_ip4(want[i].holder));
+		assert_int_equal(pt_ip4(log.ev[i].other), pt_ip4(want[i].other));
 	}
 }
 
 static struct pt_event event(struct env *e, int id, __u32 type, const char *holder,
 			     const char *other)
 {
-	return (struct pt_event){
-		.type = type, .rule = id, .gen = e->f.rules[id].gen,
-		.holder = pkt_addr(holder), .other = other ? pkt_addr(other) : 0,
-	};
+	struct pt_event ev = { .type = type, .rule = id, .gen = e->f.rules[id].gen };
+
+	pt_ip4_set(ev.holder, pkt_addr(holder));
+	pt_ip4_set(ev.other, other ? pkt_addr(other) : 0);
+	return ev;
 }
 
 /* --- Who may trigger ----------------------------------------------------- */
@@ -269,7 +270,7 @@ static void test_initiator(void **state)
 	send_unchanged(e, &s);
 	st = stats(e);
 	rs = rule_stats(e, e->game);
-	assert_int_equal(active(e, e->game).holder, pkt_addr(c->holder ? c->holder : HOST_B));
+	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(c->holder ? c->holder : HOST_B));
 	assert_int_equal(st.tc_trigger, !!c->holder);
 	assert_int_equal(st.tc_refused, !c->holder);
 	assert_int_equal(rs.triggers, !!c->holder);
@@ -311,7 +312,7 @@ static void test_trigger_claims(void **state)
 	trigger(e, HOST_A);
 	t1 = fix_now_ns();
 	a = active(e, e->game);
-	assert_int_equal(a.holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(a.holder), pkt_addr(HOST_A));
 	assert_int_equal(a.gen, e->f.rules[e->game].gen);
 	assert_in_range(a.last_ns, t0, t1);
 	assert_int_equal(a.since_ns, a.last_ns);
@@ -364,7 +365,7 @@ static void test_fragmented_trigger(void **state)
 	assert_not_active(e, e->game);
 	assert_int_equal(stats(e).tc_trigger + stats(e).tc_parse_fail, 0);
 	send_frag(e, IPPROTO_TCP, HOST_A, TRIGGER, 0x2000);
-	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
 	assert_int_equal(stats(e).tc_trigger, 1);
 }
 
@@ -378,8 +379,8 @@ static int peers(struct env *e, int id, __u32 *addrs)
 	if (ps.since_ns != active(e, id).since_ns)
 		return 0;
 	for (int i = 0; i < PT_MAX_PEERS; i++)
-		if (ps.addr[i])
-			addrs[n++] = ps.addr[i];
+		if (pt_ip4(ps.addr[i]))
+			addrs[n++] = pt_ip4(ps.addr[i]);
 	return n;
 }
 
@@ -402,7 +403,7 @@ static void test_peers_contacted(void **state)
 	__u32 addrs[PT_MAX_PEERS];
 	char peer[INET_ADDRSTRLEN];
 
-	assert_int_equal(fix_rule_flags(&e->f, e->game, PT_RULE_PEER_CONTACTED, 0), 0);
+	assert_int_equal(fix_rule_set(&e->f, e->game, "peer", "contacted"), 0);
 	trigger(e, HOST_A);
 	assert_int_equal(peers(e, e->game, addrs), 1);
 	assert_true(has(addrs, 1, PEER));
@@ -439,16 +440,16 @@ static void test_overlapping_triggers(void **state)
 
 	assert_true(wide >= 0 && u >= 0 && next >= 0);
 	trigger(e, HOST_A);
-	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
-	assert_int_equal(active(e, wide).holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, wide).holder), pkt_addr(HOST_A));
 	assert_not_active(e, u);
 	assert_not_active(e, next);
 	assert_int_equal(stats(e).tc_trigger, 1);
 	/* UDP to the same port: game is held (conflict), u is free. */
 	trigger_proto(e, IPPROTO_UDP, HOST_B, TRIGGER);
-	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
-	assert_int_equal(active(e, u).holder, pkt_addr(HOST_B));
-	assert_int_equal(active(e, wide).holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, u).holder), pkt_addr(HOST_B));
+	assert_int_equal(pt_ip4(active(e, wide).holder), pkt_addr(HOST_A));
 	assert_int_equal(rule_stats(e, e->game).conflicts, 1);
 	assert_int_equal(rule_stats(e, wide).conflicts, 0);
 }
@@ -464,7 +465,7 @@ static void test_conflict_keeps_holder(void **state)
 	before = active(e, e->game);
 	trigger(e, HOST_B);
 	after = active(e, e->game);
-	assert_int_equal(after.holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(after.holder), pkt_addr(HOST_A));
 	assert_int_equal(after.since_ns, before.since_ns);
 	rs = rule_stats(e, e->game);
 	assert_int_equal(rs.activations, 1);
@@ -488,7 +489,7 @@ static void test_takeover_after_expiry(void **state)
 	t0 = fix_now_ns();
 	trigger(e, HOST_B);
 	a = active(e, e->game);
-	assert_int_equal(a.holder, pkt_addr(HOST_B));
+	assert_int_equal(pt_ip4(a.holder), pkt_addr(HOST_B));
 	assert_true(a.since_ns >= t0);
 	assert_true(a.last_ns >= t0);
 	rs = rule_stats(e, e->game);
@@ -513,7 +514,7 @@ static void test_same_host_after_expiry(void **state)
 	t0 = fix_now_ns();
 	trigger(e, HOST_A);
 	a = active(e, e->game);
-	assert_int_equal(a.holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(a.holder), pkt_addr(HOST_A));
 	assert_true(a.since_ns >= t0);
 	assert_int_equal(rule_stats(e, e->game).activations, 2);
 }
@@ -540,7 +541,7 @@ static void test_refresh_by_holder(void **state)
 	/* 100 s since the first trigger, 50 since the refresh: still held. */
 	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT - 10), 0);
 	trigger(e, HOST_B);
-	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
 	assert_int_equal(rule_stats(e, e->game).conflicts, 1);
 }
 
@@ -550,10 +551,10 @@ static void test_newest_policy(void **state)
 	struct env *e = *state;
 	struct pt_rule_stats rs;
 
-	assert_int_equal(fix_rule_flags(&e->f, e->game, PT_RULE_NEWEST, 0), 0);
+	assert_int_equal(fix_rule_set(&e->f, e->game, "policy", "newest"), 0);
 	trigger(e, HOST_A);
 	trigger(e, HOST_B);
-	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_B));
+	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_B));
 	rs = rule_stats(e, e->game);
 	assert_int_equal(rs.activations, 2);
 	assert_int_equal(rs.conflicts, 0);
@@ -567,22 +568,17 @@ static void test_newest_policy(void **state)
 static void test_allow_list(void **state)
 {
 	struct env *e = *state;
-	struct pt_rule r;
 
 	assert_int_equal(fix_sh("ip route add 10.0.0.0/24 dev lan"), 0);
-	assert_int_equal(fix_rule_get(&e->f, e->game, &r), 0);
-	r.n_allow = 2;
-	r.allow[0] = (struct pt_prefix){ pkt_addr("192.168.1.0"), htonl(0xffffff00) };
-	r.allow[1] = (struct pt_prefix){ pkt_addr("10.0.0.7"), htonl(0xffffffff) };
-	assert_int_equal(fix_rule_put(&e->f, e->game, &r), 0);
+	assert_int_equal(fix_rule_set(&e->f, e->game, "allow", "192.168.1.0/24,10.0.0.7"), 0);
 
 	trigger(e, "10.0.0.8");
 	assert_not_active(e, e->game);
 	trigger(e, "10.0.0.7");
-	assert_int_equal(active(e, e->game).holder, pkt_addr("10.0.0.7"));
+	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr("10.0.0.7"));
 	trigger(e, "10.0.0.9");
 	trigger(e, HOST_A); /* allowed, but the rule is held */
-	assert_int_equal(active(e, e->game).holder, pkt_addr("10.0.0.7"));
+	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr("10.0.0.7"));
 	assert_int_equal(rule_stats(e, e->game).conflicts, 1);
 }
 
@@ -590,7 +586,7 @@ static void test_disabled_rule_not_triggered(void **state)
 {
 	struct env *e = *state;
 
-	assert_int_equal(fix_rule_flags(&e->f, e->game, 0, PT_RULE_ENABLED), 0);
+	assert_int_equal(fix_rule_set(&e->f, e->game, "disabled", NULL), 0);
 	trigger(e, HOST_A);
 	assert_not_active(e, e->game);
 	assert_int_equal(rule_stats(e, e->game).triggers, 0);
@@ -607,8 +603,8 @@ static void test_shared_trigger_after_delete(void **state)
 	/* game is first in the port's slot: the datapath stops at the first hole. */
 	assert_int_equal(pt_store_del(&e->f.m, e->f.rules, e->game), 0);
 	trigger(e, HOST_A);
-	assert_int_equal(active(e, r1).holder, pkt_addr(HOST_A));
-	assert_int_equal(active(e, r2).holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, r1).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, r2).holder), pkt_addr(HOST_A));
 	assert_not_active(e, e->game);
 }
 
@@ -637,7 +633,7 @@ static void test_stamp_ahead_of_now(void **state)
 	a.last_ns = fix_now_ns() + 50000;
 	assert_int_equal(fix_set_active(&e->f, e->game, &a), 0);
 	trigger(e, HOST_B);
-	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
 	assert_int_equal(rule_stats(e, e->game).conflicts, 1);
 }
 
@@ -661,11 +657,11 @@ static void test_never_expires_early(void **state)
 	a.last_ns -= 995000000;
 	assert_int_equal(fix_set_active(&e->f, id, &a), 0);
 	trigger_proto(e, IPPROTO_TCP, HOST_B, 8000);
-	assert_int_equal(active(e, id).holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, id).holder), pkt_addr(HOST_A));
 	/* A second later than that, it is gone. */
 	assert_int_equal(fix_age(&e->f, id, 1), 0);
 	trigger_proto(e, IPPROTO_TCP, HOST_B, 8000);
-	assert_int_equal(active(e, id).holder, pkt_addr(HOST_B));
+	assert_int_equal(pt_ip4(active(e, id).holder), pkt_addr(HOST_B));
 }
 
 /* --- Concurrency ---------------------------------------------------------- */
@@ -791,7 +787,7 @@ static void test_holder_reply_is_activity(void **state)
 	/* 50 + 50 s idle in all, never 60 in a row: held. */
 	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT - 10), 0);
 	trigger(e, HOST_B);
-	assert_int_equal(active(e, e->game).holder, pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
 }
 
 /* The rule moved on to HOST_B: HOST_A's flow ends on its next packet, uncounted. */

@@ -199,7 +199,7 @@ static void test_mark_from_config(void **state)
 
 /* --- Passed untouched, by the rule state or the address ------------------- */
 
-enum rule_state { ST_HELD, ST_EXPIRED, ST_DISABLED, ST_DELETED, ST_STALE_GEN };
+enum rule_state { ST_HELD, ST_EXPIRED, ST_DISABLED, ST_DELETED, ST_STALE_GEN, ST_SLOT_REUSED };
 
 struct pass_case {
 	const char *name;
@@ -227,7 +227,25 @@ static const struct pass_case passes[] = {
 	{ "pass_rule_disabled", IPPROTO_UDP, 5000, NULL, ST_DISABLED, CLOSED },
 	{ "pass_holder_of_old_definition", IPPROTO_TCP, 5000, NULL, ST_STALE_GEN, CLOSED },
 	{ "pass_rule_deleted", IPPROTO_TCP, 5000, NULL, ST_DELETED, PASSED },
+	{ "pass_holder_of_deleted_rule_in_slot", IPPROTO_TCP, 5000, NULL, ST_SLOT_REUSED, CLOSED },
 };
+
+/*
+ * game deleted, its holder entry written back as a trigger racing the
+ * deletion would (after the release), and the same rule defined again in
+ * the slot: the entry belongs to no definition the slot has now.
+ */
+static void reuse_slot(struct env *e)
+{
+	struct pt_active a;
+
+	assert_int_equal(fix_active(&e->f, e->game, &a), 0);
+	assert_int_equal(pt_store_del(&e->f.m, e->f.rules, e->game), 0);
+	assert_int_equal(fix_set_active(&e->f, e->game, &a), 0);
+	assert_int_equal(fix_add_rule(&e->f, "game", "tcp:6667", "both:5000,tcp:5001,udp:5010-5020",
+				      TIMEOUT),
+			 e->game);
+}
 
 static void set_rule_state(struct env *e, enum rule_state st)
 {
@@ -238,13 +256,16 @@ static void set_rule_state(struct env *e, enum rule_state st)
 		assert_int_equal(fix_age(&e->f, e->game, TIMEOUT + 1), 0);
 		break;
 	case ST_DISABLED:
-		assert_int_equal(fix_rule_flags(&e->f, e->game, 0, PT_RULE_ENABLED), 0);
+		assert_int_equal(fix_rule_set(&e->f, e->game, "disabled", NULL), 0);
 		break;
 	case ST_DELETED:
 		assert_int_equal(pt_store_del(&e->f.m, e->f.rules, e->game), 0);
 		break;
 	case ST_STALE_GEN:
 		assert_int_equal(fix_make_stale(&e->f, e->game), 0);
+		break;
+	case ST_SLOT_REUSED:
+		reuse_slot(e);
 		break;
 	}
 }
@@ -416,10 +437,11 @@ static void test_bad_peer(void **state)
 static void peer_contacted_setup(struct env *e, bool this_tenure)
 {
 	struct pt_active a;
-	struct pt_peers ps = { .addr = { pkt_addr(PEER) }, .seen_ns = { fix_now_ns() } };
+	struct pt_peers ps = { .seen_ns = { fix_now_ns() } };
 	__u32 id = e->game;
 
-	assert_int_equal(fix_rule_flags(&e->f, e->game, PT_RULE_PEER_CONTACTED, 0), 0);
+	pt_ip4_set(ps.addr[0], pkt_addr(PEER));
+	assert_int_equal(fix_rule_set(&e->f, e->game, "peer", "contacted"), 0);
 	assert_int_equal(fix_active(&e->f, e->game, &a), 0);
 	ps.since_ns = this_tenure ? a.since_ns : a.since_ns - 1;
 	assert_int_equal(bpf_map_update_elem(PT_FD(&e->f.m, pt_peers), &id, &ps, BPF_ANY), 0);
@@ -489,7 +511,7 @@ static void test_wan_address_pinned(void **state)
 	struct pt_config cfg;
 
 	assert_int_equal(fix_config(&e->f, &cfg), 0);
-	cfg.wan_addr = pkt_addr("203.0.113.200");
+	pt_ip4_set(cfg.wan_addr, pkt_addr("203.0.113.200"));
 	assert_int_equal(fix_set_config(&e->f, &cfg), 0);
 	run(e, &s, 0);
 	assert_flow(&s, NULL);
@@ -600,7 +622,7 @@ static void test_inbound_refreshes(void **state)
 	run(e, &s, 0);
 	assert_int_equal(fix_active(&e->f, e->game, &after), 0);
 	assert_true(after.last_ns >= t0);
-	assert_int_equal(after.holder, before.holder);
+	assert_int_equal(pt_ip4(after.holder), pt_ip4(before.holder));
 	assert_int_equal(after.since_ns, before.since_ns);
 	/* 50 + 50 s idle in all, but never 60 in a row. */
 	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT - 10), 0);
