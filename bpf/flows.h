@@ -39,12 +39,12 @@ static __always_inline struct pt_flow_key pt_flow_key(const struct pt_pkt *p)
  * after that.
  */
 static __always_inline struct pt_flow *pt_flow_get(const struct pt_flow_key *key,
-						   const struct pt_active *a,
+						   const struct pt_holder *a,
 						   const struct pt_config *cfg, __u64 now)
 {
 	struct pt_flow *f = bpf_map_lookup_elem(&pt_flows, key);
 
-	if (!f || pt_ip4(f->holder) != pt_ip4(a->holder) || f->since_ns != a->since_ns ||
+	if (!f || pt_ip4(f->holder) != pt_ip4(a->addr) || f->since_ns != a->since_ns ||
 	    (__s64)(now - f->checked_ns) > (__s64)PT_FLOW_CHECK_NS ||
 	    (f->path == PT_PATH_UNANSWERED && pt_fastpath_on(cfg)))
 		return NULL;
@@ -87,7 +87,7 @@ static __always_inline enum pt_flow_path pt_ct_path(const struct pt_flow_key *ke
  * looked up afresh), or NULL.
  */
 static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key, __be32 to,
-						   __u32 rid, const struct pt_active *a,
+						   __u32 rid, const struct pt_holder *a,
 						   struct nf_conn *ct, __u64 now)
 {
 	struct pt_flow f = {
@@ -95,7 +95,7 @@ static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key
 	};
 
 	pt_ip4_set(f.to, to);
-	pt_ip4_set(f.holder, pt_ip4(a->holder));
+	pt_ip4_set(f.holder, pt_ip4(a->addr));
 	if (f.path == PT_PATH_FAST)
 		bpf_ct_change_timeout(ct, key->proto == PT_TCP ? PT_CT_ESTABLISHED_MS
 								    : PT_CT_STREAM_MS);

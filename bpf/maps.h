@@ -19,8 +19,6 @@ PT_MAP(BPF_MAP_TYPE_HASH, __u32, struct pt_rule, PT_MAX_RULES, pt_rules);
 PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_peers, PT_MAX_RULES, pt_peers);
 PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_trig_slot, PT_PORT_KEYS, pt_trig_idx);
 PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, __u32, PT_PORT_KEYS, pt_open_idx);
-/* Headroom over PT_MAX_RULES: the LRU may evict early when nearly full. */
-PT_MAP(BPF_MAP_TYPE_LRU_HASH, __u32, struct pt_active, 4 * PT_MAX_RULES, pt_active);
 PT_MAP(BPF_MAP_TYPE_LRU_HASH, struct pt_flow_key, struct pt_flow, PT_MAX_FLOWS, pt_flows);
 PT_MAP(BPF_MAP_TYPE_HASH, __u32, struct pt_lan, 64, pt_lan);
 PT_MAP(BPF_MAP_TYPE_LRU_HASH, struct pt_mac_key, struct pt_mac, PT_MAX_MACS, pt_macs);

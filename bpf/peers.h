@@ -11,7 +11,7 @@
 #include "maps.h"
 
 /* The holder of rule rid (tenure of a) sent trigger traffic to peer, now. */
-static __always_inline void pt_peer_note(__u32 rid, const struct pt_active *a, __be32 peer,
+static __always_inline void pt_peer_note(__u32 rid, const struct pt_holder *a, __be32 peer,
 					 __u64 now)
 {
 	struct pt_peers *ps = bpf_map_lookup_elem(&pt_peers, &rid);
@@ -41,7 +41,7 @@ static __always_inline void pt_peer_note(__u32 rid, const struct pt_active *a, _
 }
 
 /* Did the holder of rule rid (tenure of a) contact peer? */
-static __always_inline bool pt_peer_contacted(__u32 rid, const struct pt_active *a, __be32 peer)
+static __always_inline bool pt_peer_contacted(__u32 rid, const struct pt_holder *a, __be32 peer)
 {
 	struct pt_peers *ps = bpf_map_lookup_elem(&pt_peers, &rid);
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pt_release, run by ptctl with BPF_PROG_RUN (release, disable-rule,
- * del-rule, a changed rule in apply): closes a rule's active trigger and
- * reports it in the same event stream as the datapath's events.
+ * del-rule, a changed rule in apply): frees a rule's holder and reports it
+ * in the same event stream as the datapath's events.
  */
 
 SEC("syscall")
@@ -10,14 +10,16 @@ int pt_release(struct pt_release_args *args)
 {
 	__u32 rid = args->rule;
 	struct pt_rule *r = pt_rule_get(rid);
-	struct pt_active *a = bpf_map_lookup_elem(&pt_active, &rid);
 	/* Syscall programs have no coarse clock: the same clock, exact. */
 	__u64 now = bpf_ktime_get_ns();
 
-	if (!a)
+	if (!r)
 		return 0;
-	if (r && a->gen == r->gen && !pt_expired(a, r, now))
-		pt_emit(PT_EV_RELEASED, rid, a->gen, pt_ip4(a->holder), 0, now);
-	bpf_map_delete_elem(&pt_active, &rid);
+	if (pt_rule_held(r, now))
+		pt_emit(PT_EV_RELEASED, rid, r->gen, pt_ip4(r->holder.addr), 0, now);
+	bpf_timer_cancel(&r->holder.expiry);
+	pt_ip4_set(r->holder.addr, 0);
+	r->holder.gen = 0;
+	r->holder.last_ns = r->holder.since_ns = r->holder.conflict_ns = 0;
 	return 0;
 }

@@ -46,41 +46,25 @@ static __always_inline int pt_open_owner(__u8 proto_idx, __be16 port)
 	return id && *id ? (int)(*id - 1) : -1;
 }
 
-static __always_inline bool pt_expired(const struct pt_active *a,
-				       const struct pt_rule *r, __u64 now)
+static __always_inline bool pt_expired(const struct pt_rule *r, __u64 now)
 {
-	return pt_idle_expired(now, a->last_ns, r->timeout_s);
+	return pt_idle_expired(now, r->holder.last_ns, r->timeout_s);
 }
 
-/* The holder entry of the rule's current definition, live or not. */
-static __always_inline struct pt_active *pt_holder(__u32 rid, const struct pt_rule *r)
+/* The holder of the rule's current definition, live or not; NULL: none since. */
+static __always_inline struct pt_holder *pt_holder_of(struct pt_rule *r)
 {
-	struct pt_active *a = bpf_map_lookup_elem(&pt_active, &rid);
-
-	return a && a->gen == r->gen ? a : NULL;
+	return r->holder.gen == r->gen ? &r->holder : NULL;
 }
 
-/* Does holder entry a hold its rule now: enabled, not expired? */
-static __always_inline bool pt_is_live(const struct pt_active *a, const struct pt_rule *r,
-				       __u64 now)
+/* The holder if the rule is live now (held, enabled), else NULL. */
+static __always_inline struct pt_holder *pt_live(struct pt_rule *r, __u64 now)
 {
-	return r->enabled && !pt_expired(a, r, now);
-}
-
-/* The holder entry if the rule is enabled and active now, else NULL. */
-static __always_inline struct pt_active *pt_live(__u32 rid, const struct pt_rule *r,
-						 __u64 now)
-{
-	struct pt_active *a;
-
-	if (!r->enabled)
-		return NULL;
-	a = pt_holder(rid, r);
-	return a && pt_is_live(a, r, now) ? a : NULL;
+	return r->enabled && pt_rule_held(r, now) ? &r->holder : NULL;
 }
 
 /* Records activity; at most every PT_REFRESH_NS, and never backwards. */
-static __always_inline void pt_touch(struct pt_active *a, __u64 now)
+static __always_inline void pt_touch(struct pt_holder *a, __u64 now)
 {
 	if ((__s64)(now - a->last_ns) > (__s64)PT_REFRESH_NS)
 		a->last_ns = now;
@@ -90,7 +74,7 @@ static __always_inline void pt_touch(struct pt_active *a, __u64 now)
  * A packet of a flow of rule rid forwarded, inbound (to the holder) or out:
  * counted, and activity of the holder (a).
  */
-static __always_inline void pt_forwarded(__u32 rid, struct pt_active *a, bool inbound, __u32 len,
+static __always_inline void pt_forwarded(__u32 rid, struct pt_holder *a, bool inbound, __u32 len,
 					 __u64 now)
 {
 	struct pt_rule_stats *rs = pt_rule_stats_get(rid);
@@ -128,71 +112,70 @@ static __always_inline __u64 pt_lifetime_ns(const struct pt_rule *r)
 }
 
 /*
- * Fires when the rule held in a may have expired: reports the expiry, or
- * waits again if there was activity since. A rule redefined or deleted
- * since has nothing to report (ptctl reported its release).
+ * Fires when rule r may have expired: reports the expiry, or waits again if
+ * there was activity since. A rule released or redefined since has nothing
+ * to report (ptctl reported its release).
  */
-static int pt_expiry_cb(void *map, __u32 *rid, struct pt_active *a)
+static int pt_expiry_cb(void *map, __u32 *rid, struct pt_rule *r)
 {
-	struct pt_rule *r = pt_rule_get(*rid);
 	__u64 now = pt_now();
 
 	(void)map;
-	if (!r || a->gen != r->gen)
+	if (!pt_holder_of(r))
 		return 0;
-	if (pt_expired(a, r, now))
-		pt_emit(PT_EV_EXPIRED, *rid, a->gen, pt_ip4(a->holder), 0, now);
+	if (pt_expired(r, now))
+		pt_emit(PT_EV_EXPIRED, *rid, r->gen, pt_ip4(r->holder.addr), 0, now);
 	else
-		bpf_timer_start(&a->expiry, a->last_ns + pt_lifetime_ns(r) - now, 0);
+		bpf_timer_start(&r->holder.expiry, r->holder.last_ns + pt_lifetime_ns(r) - now, 0);
 	return 0;
 }
 
-static __always_inline void pt_arm_expiry(struct pt_active *a, const struct pt_rule *r)
+static __always_inline void pt_arm_expiry(struct pt_rule *r)
 {
-	bpf_timer_init(&a->expiry, &pt_active, PT_CLOCK_MONOTONIC); /* -EBUSY once done */
-	bpf_timer_set_callback(&a->expiry, pt_expiry_cb);
-	bpf_timer_start(&a->expiry, pt_lifetime_ns(r), 0);
+	bpf_timer_init(&r->holder.expiry, &pt_rules, PT_CLOCK_MONOTONIC); /* -EBUSY once done */
+	bpf_timer_set_callback(&r->holder.expiry, pt_expiry_cb);
+	bpf_timer_start(&r->holder.expiry, pt_lifetime_ns(r), 0);
 }
 
-static __always_inline void pt_conflict(__u32 rid, const struct pt_rule *r, struct pt_active *a,
-					struct pt_rule_stats *rs, __u32 host, __u64 now)
+static __always_inline void pt_conflict(__u32 rid, struct pt_rule *r, struct pt_rule_stats *rs,
+					__u32 host, __u64 now)
 {
 	rs->conflicts++;
-	if (now - a->conflict_ns < PT_NSEC_PER_SEC)
+	if (now - r->holder.conflict_ns < PT_NSEC_PER_SEC)
 		return;
-	a->conflict_ns = now;
-	pt_emit(PT_EV_CONFLICT, rid, r->gen, pt_ip4(a->holder), host, now);
+	r->holder.conflict_ns = now;
+	pt_emit(PT_EV_CONFLICT, rid, r->gen, pt_ip4(r->holder.addr), host, now);
 }
 
 /*
- * A trigger from host for rule rid, which is held (a) under any definition:
- * refresh it if host holds it, take it if it is free (expired, or redefined
- * since) or the policy is newest-wins, else count a conflict. Returns false
- * when another CPU changed the holder meanwhile: judge the trigger again.
+ * A trigger from host for rule rid: refresh it if host holds it, take it if
+ * it is free (never held, released, expired, or redefined since) or the
+ * policy is newest-wins, else count a conflict. Returns false when another
+ * CPU changed the holder meanwhile: judge the trigger again.
  */
-static __always_inline bool pt_claim_held(__u32 rid, const struct pt_rule *r,
-					  struct pt_active *a, struct pt_rule_stats *rs,
+static __always_inline bool pt_claim_once(__u32 rid, struct pt_rule *r, struct pt_rule_stats *rs,
 					  __u32 host, __u64 now)
 {
-	__be32 old = pt_ip4(a->holder);
-	bool live = a->gen == r->gen && !pt_expired(a, r, now);
+	struct pt_holder *h = &r->holder;
+	__be32 old = pt_ip4(h->addr);
+	bool held = pt_rule_held(r, now);
 
-	if (live && old == host) {
-		pt_touch(a, now);
+	if (held && old == host) {
+		pt_touch(h, now);
 		return true;
 	}
-	if (live && r->policy == PT_POLICY_HOLD) {
-		pt_conflict(rid, r, a, rs, host, now);
+	if (held && r->policy == PT_POLICY_HOLD) {
+		pt_conflict(rid, r, rs, host, now);
 		return true;
 	}
-	if (__sync_val_compare_and_swap((pt_ip4_word *)a->holder, old, host) != old)
+	if (__sync_val_compare_and_swap((pt_ip4_word *)h->addr, old, host) != old)
 		return false;
-	a->gen = r->gen;
-	a->last_ns = now;
-	a->since_ns = now;
+	h->gen = r->gen;
+	h->last_ns = now;
+	h->since_ns = now;
 	rs->activations++;
-	pt_arm_expiry(a, r);
-	pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, live ? old : 0, now);
+	pt_arm_expiry(r);
+	pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, held ? old : 0, now);
 	return true;
 }
 
@@ -201,34 +184,16 @@ static __always_inline bool pt_claim_held(__u32 rid, const struct pt_rule *r,
  * of an activation, a refresh or a conflict, however many CPUs trigger the
  * rule at once.
  */
-static __always_inline void pt_claim(__u32 rid, const struct pt_rule *r, __u32 host,
-				     __u64 now)
+static __always_inline void pt_claim(__u32 rid, struct pt_rule *r, __u32 host, __u64 now)
 {
 	struct pt_rule_stats *rs = pt_rule_stats_get(rid);
-	struct pt_active *a = bpf_map_lookup_elem(&pt_active, &rid);
 
 	if (!rs)
 		return;
 	rs->triggers++;
-	if (!a) {
-		struct pt_active fresh = { .gen = r->gen, .last_ns = now, .since_ns = now };
-
-		pt_ip4_set(fresh.holder, host);
-		/* NOEXIST: if another CPU created it first, its holder stands. */
-		if (!bpf_map_update_elem(&pt_active, &rid, &fresh, BPF_NOEXIST) &&
-		    (a = bpf_map_lookup_elem(&pt_active, &rid))) {
-			rs->activations++;
-			pt_arm_expiry(a, r);
-			pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, 0, now);
-			return;
-		}
-		a = bpf_map_lookup_elem(&pt_active, &rid);
-		if (!a)
-			return;
-	}
 	/* Twice at most: a lost race leaves a live holder, which decides. */
-	if (!pt_claim_held(rid, r, a, rs, host, now))
-		pt_claim_held(rid, r, a, rs, host, now);
+	if (!pt_claim_once(rid, r, rs, host, now))
+		pt_claim_once(rid, r, rs, host, now);
 }
 
 #endif /* PT_STATE_H */

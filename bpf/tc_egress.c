@@ -54,13 +54,13 @@ static __always_inline enum pt_parse_result pt_parse_skb(struct __sk_buff *skb,
  * router no longer has.
  */
 static __always_inline int pt_outbound(struct __sk_buff *skb, const struct pt_pkt *p, __u32 rid,
-				       const struct pt_rule *r, const struct pt_config *cfg,
+				       struct pt_rule *r, const struct pt_config *cfg,
 				       struct pt_stats *st)
 {
 	struct bpf_ct_opts opts = pt_ct_opts(p);
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	struct bpf_sock_tuple t;
-	struct pt_active *a;
+	struct pt_holder *a;
 	struct nf_conn *ct;
 	__be32 holder;
 	__u64 now;
@@ -81,8 +81,8 @@ static __always_inline int pt_outbound(struct __sk_buff *skb, const struct pt_pk
 		return TC_ACT_SHOT;
 	}
 	now = pt_now();
-	a = pt_live(rid, r, now);
-	if (!a || pt_ip4(a->holder) != holder) {
+	a = pt_live(r, now);
+	if (!a || pt_ip4(a->addr) != holder) {
 		pt_ct_end(ct);
 		bpf_ct_release(ct);
 		return TC_ACT_OK;
@@ -119,12 +119,12 @@ static __always_inline __be32 pt_initiator(struct __sk_buff *skb, const struct p
 }
 
 /* host's trigger packet to peer, for rule rid: a peer it contacted, if it holds the rule. */
-static __always_inline void pt_contacted(__u32 rid, const struct pt_rule *r, __be32 host,
+static __always_inline void pt_contacted(__u32 rid, struct pt_rule *r, __be32 host,
 					 __be32 peer, __u64 now)
 {
-	struct pt_active *a = pt_live(rid, r, now);
+	struct pt_holder *a = pt_live(r, now);
 
-	if (a && pt_ip4(a->holder) == host)
+	if (a && pt_ip4(a->addr) == host)
 		pt_peer_note(rid, a, peer, now);
 }
 

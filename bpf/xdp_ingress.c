@@ -16,17 +16,17 @@
  * Creates the entry of a new inbound flow to a's holder for rule rid; false
  * (counted) when it must not be. The router never relays: the holder must
  * be a LAN host and the peer a host reached through the WAN, as the kernel
- * routes them now (a forged or stale pt_active entry must not turn the
+ * routes them now (a forged or stale holder must not turn the
  * router into a relay). A --peer contacted rule admits only peers its
  * holder contacted.
  */
 static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt *p,
 					struct bpf_sock_tuple *t, struct bpf_ct_opts *opts,
-					__u32 rid, const struct pt_rule *r, const struct pt_active *a,
+					__u32 rid, const struct pt_rule *r, const struct pt_holder *a,
 					const struct pt_config *cfg, struct pt_stats *st)
 {
 	__u32 wan = ctx->ingress_ifindex;
-	__be32 host = pt_ip4(a->holder);
+	__be32 host = pt_ip4(a->addr);
 
 	if (!pt_lan_host(ctx, host, wan)) {
 		st->xdp_bad_holder++;
@@ -54,7 +54,7 @@ static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt 
  * holder, or by a rule that expired since, goes back to the kernel here.
  */
 static __always_inline bool pt_inbound_ct(struct xdp_md *ctx, const struct pt_pkt *p, __u32 rid,
-					  const struct pt_rule *r, const struct pt_active *a,
+					  const struct pt_rule *r, const struct pt_holder *a,
 					  const struct pt_config *cfg, struct pt_stats *st,
 					  const struct pt_flow_key *key, __u64 now,
 					  struct pt_flow **f)
@@ -85,7 +85,7 @@ static __always_inline bool pt_inbound_ct(struct xdp_md *ctx, const struct pt_pk
 		st->xdp_tracked++;
 		return false;
 	}
-	if (!a || pt_ip4(a->holder) != holder) {
+	if (!a || pt_ip4(a->addr) != holder) {
 		pt_ct_end(ct);
 		bpf_ct_release(ct);
 		st->xdp_closed++;
@@ -106,11 +106,11 @@ enum pt_verdict { PT_LEAVE, PT_STACK, PT_FAST };
  * the flows of the current holder mostly for none either (pt_flows).
  */
 static __always_inline enum pt_verdict pt_inbound(struct xdp_md *ctx, const struct pt_pkt *p,
-						  __u32 rid, const struct pt_rule *r,
+						  __u32 rid, struct pt_rule *r,
 						  const struct pt_config *cfg, struct pt_stats *st,
 						  __u64 now, struct pt_flow **fp)
 {
-	struct pt_active *h = pt_holder(rid, r), *a = h && pt_is_live(h, r, now) ? h : NULL;
+	struct pt_holder *h = pt_holder_of(r), *a = pt_live(r, now);
 	struct pt_flow_key key = pt_flow_key(p);
 	struct pt_flow *f;
 

@@ -15,7 +15,7 @@
  * the router still has. Remembered in pt_flows, into f.
  */
 static __always_inline bool pt_outbound_ct(struct xdp_md *ctx, const struct pt_pkt *p,
-					   __u32 rid, const struct pt_active *a,
+					   __u32 rid, const struct pt_holder *a,
 					   const struct pt_config *cfg, __u32 l3_ifindex,
 					   const struct pt_flow_key *key, __u64 now,
 					   struct pt_flow **f)
@@ -50,7 +50,7 @@ int pt_xdp_lan(struct xdp_md *ctx)
 	__u32 port = ctx->ingress_ifindex;
 	struct pt_flow_key key;
 	struct pt_flow *f;
-	struct pt_active *a;
+	struct pt_holder *a;
 	struct pt_rule *r;
 	struct pt_lan *lan;
 	struct pt_pkt p;
@@ -68,8 +68,8 @@ int pt_xdp_lan(struct xdp_md *ctx)
 	if (!lan)
 		return XDP_PASS;
 	now = pt_now();
-	a = pt_live(rid, r, now);
-	if (!a || pt_ip4(a->holder) != p.ip->saddr)
+	a = pt_live(r, now);
+	if (!a || pt_ip4(a->addr) != p.ip->saddr)
 		return XDP_PASS;
 	key = pt_flow_key(&p);
 	f = pt_flow_get(&key, a, cfg, now);

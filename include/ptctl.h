@@ -111,7 +111,25 @@ struct pt_prefix {
 	PT_IP4(mask);
 };
 
-/* pt_rules[id] (hash: defined rules only); id is stable while the rule exists. */
+/*
+ * Who holds a rule, written by the datapath. It holds the rule while it
+ * was taken under the rule's current definition (gen), the rule is enabled
+ * and not idle for its timeout (pt_is_live).
+ */
+struct pt_holder {
+	PT_IP4(addr);	  /* the LAN host; 0.0.0.0: none since the rule's definition or release */
+	__u32 gen;	  /* pt_rule.gen it was taken under */
+	__u64 last_ns;	  /* last activity, CLOCK_MONOTONIC ns */
+	__u64 since_ns;	  /* when it took the rule */
+	__u64 conflict_ns; /* last conflict event: at most one a second */
+	struct bpf_timer expiry; /* fires when the rule may have expired */
+};
+
+/*
+ * pt_rules[id] (hash: defined rules only); id is stable while the rule
+ * exists. ptctl writes the definition, with holder zero: a (re)definition
+ * frees the rule. The packets of a triggered flow look up this entry only.
+ */
 struct pt_rule {
 	char name[PT_NAME_LEN];
 	__u32 gen;	 /* unique per interface, new at every (re)definition (pt_config.last_gen) */
@@ -120,6 +138,7 @@ struct pt_rule {
 	enum pt_policy policy;
 	enum pt_peer peer;
 	__u8 pad;
+	struct pt_holder holder;
 	__u32 n_open;
 	__u32 n_allow;	 /* 0: any LAN host may trigger */
 	struct pt_range trigger;
@@ -127,19 +146,9 @@ struct pt_rule {
 	struct pt_prefix allow[PT_MAX_ALLOW];
 };
 
-/* pt_active[id]: the rule's holder; present once the rule was triggered. */
-struct pt_active {
-	PT_IP4(holder);	  /* LAN host */
-	__u32 gen;	  /* pt_rule.gen it was taken under; else stale */
-	__u64 last_ns;	  /* last activity, CLOCK_MONOTONIC ns */
-	__u64 since_ns;	  /* when this holder took the rule */
-	__u64 conflict_ns; /* last conflict event: at most one a second */
-	struct bpf_timer expiry; /* fires when the rule may have expired */
-};
-
 /*
  * pt_peers[id], of a --peer contacted rule: the WAN addresses its holder
- * sent trigger traffic to in the tenure since_ns (pt_active.since_ns; any
+ * sent trigger traffic to in the tenure since_ns (pt_holder.since_ns; any
  * other tenure's set is empty), the least recently contacted replaced first.
  */
 struct pt_peers {
@@ -236,7 +245,7 @@ enum pt_flow_path {
 struct pt_flow {
 	PT_IP4(to);	  /* the address it gets: inbound the holder, outbound the WAN address */
 	PT_IP4(holder);
-	__u64 since_ns;	  /* the holder's tenure (pt_active.since_ns) */
+	__u64 since_ns;	  /* the holder's tenure (pt_holder.since_ns) */
 	__u64 checked_ns; /* when conntrack last said so */
 	__u32 rule;
 	enum pt_flow_path path;
@@ -327,6 +336,16 @@ static inline __u32 pt_port_key(__u32 proto_idx, __u32 port)
 static inline bool pt_idle_expired(__u64 now, __u64 last_ns, __u32 timeout_s)
 {
 	return (__s64)(now - last_ns) >= (__s64)(timeout_s * PT_NSEC_PER_SEC + PT_EXPIRY_SLACK_NS);
+}
+
+/*
+ * Is rule r held at now, enabled or not: by a holder that took it under its
+ * current definition, not idle for its timeout since? Its holder holds it
+ * (the rule is live) if it is enabled too.
+ */
+static inline bool pt_rule_held(const struct pt_rule *r, __u64 now)
+{
+	return r->holder.gen == r->gen && !pt_idle_expired(now, r->holder.last_ns, r->timeout_s);
 }
 
 #endif /* PTCTL_H */

@@ -44,8 +44,9 @@ run ptctl_r list
 
 step "Now the WAN host reaches H1 through $R_WAN:$OPEN"
 probe || { echo "Error: the port did not open" >&2; exit 1; }
-echo "  bpftool shows the holder, and the flow ptctl remembers (W's address and port in, to H1):"
-run bpftool map dump pinned "$(r_pins)/pt_active"
+echo "  bpftool shows the rule with its holder, and the flow ptctl remembers (W's address and port in, to H1):"
+echo "  \$ bpftool map lookup pinned $(r_pins)/pt_rules key 0 0 0 0 | head -n 24"
+bpftool map lookup pinned "$(r_pins)/pt_rules" key 0 0 0 0 | head -n 24 | sed 's/^/  /'
 run bpftool map dump pinned "$(r_pins)/pt_flows"
 echo "  The flow is the kernel's, with the DNAT to H1 and ptctl's mark:"
 run in_r conntrack -L -m 0x70740000/0xffff0000

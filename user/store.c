@@ -141,12 +141,18 @@ static int next_gen(const struct pt_maps *m, __u32 *gen)
 	return bpf_map_update_elem(PT_FD(m, pt_config), &zero, &cfg, BPF_ANY);
 }
 
+/* Writes the definition r as rule id, free: a (re)definition has no holder. */
+static int rule_write(const struct pt_maps *m, __u32 id, struct pt_rule *r)
+{
+	memset(&r->holder, 0, sizeof(r->holder));
+	return bpf_map_update_elem(PT_FD(m, pt_rules), &id, r, BPF_ANY);
+}
+
 /* Writes r into slot id under a new generation: a holder recorded before is stale. */
 int pt_store_put(const struct pt_maps *m, struct pt_rule *rules, __u32 id, struct pt_rule *r)
 {
 	/* Rule first, indexes after: the datapath only reaches a rule through them. */
-	if (next_gen(m, &r->gen) || bpf_map_update_elem(PT_FD(m, pt_rules), &id, r, BPF_ANY) ||
-	    store_index(m, id, r, true))
+	if (next_gen(m, &r->gen) || rule_write(m, id, r) || store_index(m, id, r, true))
 		return pt_error("cannot store rule '%s': %s", r->name, strerror(errno));
 	rules[id] = *r;
 	return 0;
@@ -232,12 +238,14 @@ int pt_store_set_enabled(const struct pt_maps *m, struct pt_rule *rules, __u32 i
 {
 	struct pt_rule r = rules[id];
 
+	/* A disabled rule forwards nothing: its holder goes (reported), re-enabling starts afresh. */
+	if (!on && pt_store_release(m, rules, id))
+		return -1;
 	r.enabled = on;
-	if (bpf_map_update_elem(PT_FD(m, pt_rules), &id, &r, BPF_ANY))
+	if (rule_write(m, id, &r))
 		return pt_error("cannot update rule '%s': %s", r.name, strerror(errno));
 	rules[id] = r;
-	/* A disabled rule forwards nothing: its holder goes, re-enabling starts afresh. */
-	return on ? 0 : pt_store_release(m, rules, id);
+	return 0;
 }
 
 int pt_store_del(const struct pt_maps *m, struct pt_rule *rules, __u32 id)

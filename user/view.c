@@ -63,21 +63,20 @@ static void view_peers(const struct pt_maps *m, struct pt_rule_view *v, __u64 si
 static void view_holder(const struct pt_maps *m, struct pt_rule_view *v, __u64 now)
 {
 	const struct pt_rule *r = &v->rule;
-	struct pt_active a;
+	const struct pt_holder *a = &r->holder;
 	__u64 idle;
 
-	if (!r->enabled || bpf_map_lookup_elem(PT_FD(m, pt_active), &v->id, &a) ||
-	    a.gen != r->gen || pt_idle_expired(now, a.last_ns, r->timeout_s))
+	if (!r->enabled || !pt_rule_held(r, now))
 		return;
-	idle = now > a.last_ns ? now - a.last_ns : 0;
+	idle = now > a->last_ns ? now - a->last_ns : 0;
 	v->active = true;
-	v->holder = pt_ip4(a.holder);
+	v->holder = pt_ip4(a->addr);
 	/* Whole seconds, rounded up: 0 only once it expired. */
 	v->seconds_left = idle < r->timeout_s * NSEC_PER_SEC ?
 				  (r->timeout_s * NSEC_PER_SEC - idle + NSEC_PER_SEC - 1) / NSEC_PER_SEC : 1;
-	v->held_seconds = now > a.since_ns ? (now - a.since_ns) / NSEC_PER_SEC : 0;
+	v->held_seconds = now > a->since_ns ? (now - a->since_ns) / NSEC_PER_SEC : 0;
 	if (r->peer == PT_PEER_CONTACTED)
-		view_peers(m, v, a.since_ns);
+		view_peers(m, v, a->since_ns);
 }
 
 int pt_view_rules(const struct pt_maps *m, struct pt_rule_view *out)

@@ -168,7 +168,7 @@ static int setup_open(struct setup *s, int n_rules)
 			       .dport = TRIG_BASE + n_rules - 1 };
 	struct fix_ct own = { .proto = IPPROTO_TCP, .src = WAN, .sport = OPEN_BASE + n_rules - 1,
 			      .dst = REMOTE, .dport = 80 };
-	struct pt_active a;
+	struct pt_holder a;
 
 	s->n_rules = n_rules;
 	if (fix_load(&s->f))
@@ -183,7 +183,7 @@ static int setup_open(struct setup *s, int n_rules)
 	if (fix_ct_add(&trig) || fix_ct_add(&own))
 		return fail("cannot add flows to conntrack (conntrack -I)");
 	if (run_once(s, &cases[5]) || fix_active(&s->f, n_rules - 1, &a) ||
-	    pt_ip4(a.holder) != pkt_addr(LAN))
+	    pt_ip4(a.addr) != pkt_addr(LAN))
 		return fail("trigger did not activate rule %d", n_rules - 1);
 	return run_once(s, &cases[1]);
 }

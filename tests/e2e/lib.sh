@@ -347,10 +347,11 @@ map_compact() { bpftool map dump pinned "$(r_pins)/$1" | tr -d ' \n'; }
 # ip_re A.B.C.D: the address as bpftool prints it ([A,B,C,D]), as a regular expression.
 ip_re() { echo "\\[${1//./,}\\]"; }
 
-# map_holder NAME: the holder in NAME's pt_active entry, as bpftool dumps it.
+# map_holder NAME: the holder in NAME's pt_rules entry, as bpftool dumps it
+# (the first "addr" of the entry: the holder's, before the allow prefixes).
 map_holder() {
 	local id
 	id=$(map_dump_field pt_rules "" name "$1")
 	[ -n "$id" ] || { DETAIL="$1 not in pt_rules"; return 1; }
-	map_dump_field pt_active "$id" holder
+	map_dump_field pt_rules "$id" addr
 }

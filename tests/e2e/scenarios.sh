@@ -145,7 +145,7 @@ s_show() {
 	need "JSON: chat held by H1" rule_is chat active "$H1" || return 1
 	need "JSON: seconds_left > 0" counter_above chat seconds_left 0 || return 1
 	holder=$(map_holder chat)
-	[ "$holder" = "$H1" ] || { REASON="pt_active holder ${holder:-missing}, want $H1"; return 1; }
+	[ "$holder" = "$H1" ] || { REASON="pt_rules holder ${holder:-missing}, want $H1"; return 1; }
 	need "H1 triggers game" trigger h1 udp 27015 || return 1
 	need "UDP W -> R_WAN:27000 reaches H1" udp_exchange w "$R_WAN" 27000 h1 || return 1
 	need "bpftool shows the maps readably" bpftool_readable
@@ -170,7 +170,7 @@ bpftool_readable() {
 		{ DETAIL="pt_rules dumps as $n lines for ${#RULES[@]} rules"; return 1; }
 	dump_has pt_rules '"name":"chat","gen":[0-9]+,"timeout_s":'$T',"enabled":1,"policy":"PT_POLICY_HOLD","peer":"PT_PEER_ANY"' "chat's settings" &&
 		dump_has pt_rules '"trigger":\{"lo":6667,"hi":6667,"proto":"PT_TCP"' "chat's trigger" &&
-		dump_has pt_active '"holder":'"$(ip_re "$H1")" "H1 holding" &&
+		dump_has pt_rules '"name":"chat",[^{]*"holder":\{"addr":'"$(ip_re "$H1")" "H1 holding chat" &&
 		dump_has pt_flows '"saddr":'"$(ip_re "$W")"',"daddr":'"$(ip_re "$R_WAN")"',"sport":[0-9]+,"dport":27000,"proto":"PT_UDP"' "flow W -> R_WAN:27000" &&
 		dump_has pt_flows '"to":'"$(ip_re "$H1")"',"holder":'"$(ip_re "$H1")" "flow to H1" &&
 		dump_has pt_flows '"path":"PT_PATH_[A-Z]+"' "flow path" &&

@@ -142,19 +142,29 @@ int fix_run_xdp_lan(struct fix *f, const void *frame, __u32 len, struct run_resu
 	return run_xdp(f->skel->progs.pt_xdp_lan, f->lan, frame, len, r);
 }
 
-int fix_active(struct fix *f, __u32 id, struct pt_active *a)
+int fix_active(struct fix *f, __u32 id, struct pt_holder *a)
 {
-	return bpf_map_lookup_elem(PT_FD(&f->m, pt_active), &id, a);
+	struct pt_rule r;
+
+	if (bpf_map_lookup_elem(PT_FD(&f->m, pt_rules), &id, &r))
+		return -1;
+	*a = r.holder;
+	return pt_ip4(a->addr) ? 0 : -1;
 }
 
-int fix_set_active(struct fix *f, __u32 id, const struct pt_active *a)
+int fix_set_active(struct fix *f, __u32 id, const struct pt_holder *a)
 {
-	return bpf_map_update_elem(PT_FD(&f->m, pt_active), &id, a, BPF_ANY);
+	struct pt_rule r;
+
+	if (bpf_map_lookup_elem(PT_FD(&f->m, pt_rules), &id, &r))
+		return -1;
+	r.holder = *a;
+	return bpf_map_update_elem(PT_FD(&f->m, pt_rules), &id, &r, BPF_EXIST);
 }
 
 int fix_age(struct fix *f, __u32 id, __u64 seconds)
 {
-	struct pt_active a;
+	struct pt_holder a;
 
 	if (fix_active(f, id, &a))
 		return -1;
@@ -198,9 +208,9 @@ __u64 fix_now_ns(void)
 int fix_activate(struct fix *f, __u32 id, __u32 holder)
 {
 	__u64 now = fix_now_ns();
-	struct pt_active a = { .gen = f->rules[id].gen, .last_ns = now, .since_ns = now };
+	struct pt_holder a = { .gen = f->rules[id].gen, .last_ns = now, .since_ns = now };
 
-	pt_ip4_set(a.holder, holder);
+	pt_ip4_set(a.addr, holder);
 
 	return fix_set_active(f, id, &a);
 }
@@ -232,7 +242,7 @@ int fix_rule_set(struct fix *f, __u32 id, const char *key, const char *val)
 
 int fix_make_stale(struct fix *f, __u32 id)
 {
-	struct pt_active a;
+	struct pt_holder a;
 
 	if (fix_active(f, id, &a))
 		return -1;

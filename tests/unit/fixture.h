@@ -55,9 +55,9 @@ int fix_run_xdp(struct fix *f, const void *frame, __u32 len, struct run_result *
 /* Runs pt_xdp_lan on frame once, arriving on "lan". */
 int fix_run_xdp_lan(struct fix *f, const void *frame, __u32 len, struct run_result *r);
 
-/* Holder entry of rule id; -1 when absent. */
-int fix_active(struct fix *f, __u32 id, struct pt_active *a);
-int fix_set_active(struct fix *f, __u32 id, const struct pt_active *a);
+/* Holder of rule id (in its pt_rules entry); -1 when it has none (never held, released). */
+int fix_active(struct fix *f, __u32 id, struct pt_holder *a);
+int fix_set_active(struct fix *f, __u32 id, const struct pt_holder *a);
 /* Moves the rule's last activity back by seconds (simulates idle time). */
 int fix_age(struct fix *f, __u32 id, __u64 seconds);
 /* Rule counters summed over CPUs. */

@@ -87,9 +87,9 @@ static struct pt_rule_stats rule_stats(struct env *e, int id)
 	return suite_rule_stats(&e->f, id);
 }
 
-static struct pt_active active(struct env *e, int id)
+static struct pt_holder active(struct env *e, int id)
 {
-	struct pt_active a;
+	struct pt_holder a;
 
 	assert_int_equal(fix_active(&e->f, id, &a), 0);
 	return a;
@@ -97,7 +97,7 @@ static struct pt_active active(struct env *e, int id)
 
 static void assert_not_active(struct env *e, int id)
 {
-	struct pt_active a;
+	struct pt_holder a;
 
 	assert_int_not_equal(fix_active(&e->f, id, &a), 0);
 }
@@ -270,7 +270,7 @@ static void test_initiator(void **state)
 	send_unchanged(e, &s);
 	st = stats(e);
 	rs = rule_stats(e, e->game);
-	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(c->holder ? c->holder : HOST_B));
+	assert_int_equal(pt_ip4(active(e, e->game).addr), pkt_addr(c->holder ? c->holder : HOST_B));
 	assert_int_equal(st.tc_trigger, !!c->holder);
 	assert_int_equal(st.tc_refused, !c->holder);
 	assert_int_equal(rs.triggers, !!c->holder);
@@ -305,14 +305,14 @@ static void test_trigger_claims(void **state)
 {
 	struct env *e = *state;
 	struct pt_rule_stats rs;
-	struct pt_active a;
+	struct pt_holder a;
 	struct pt_stats st;
 	__u64 t0 = fix_now_ns(), t1;
 
 	trigger(e, HOST_A);
 	t1 = fix_now_ns();
 	a = active(e, e->game);
-	assert_int_equal(pt_ip4(a.holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(a.addr), pkt_addr(HOST_A));
 	assert_int_equal(a.gen, e->f.rules[e->game].gen);
 	assert_in_range(a.last_ns, t0, t1);
 	assert_int_equal(a.since_ns, a.last_ns);
@@ -365,7 +365,7 @@ static void test_fragmented_trigger(void **state)
 	assert_not_active(e, e->game);
 	assert_int_equal(stats(e).tc_trigger + stats(e).tc_parse_fail, 0);
 	send_frag(e, IPPROTO_TCP, HOST_A, TRIGGER, 0x2000);
-	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).addr), pkt_addr(HOST_A));
 	assert_int_equal(stats(e).tc_trigger, 1);
 }
 
@@ -440,16 +440,16 @@ static void test_overlapping_triggers(void **state)
 
 	assert_true(wide >= 0 && u >= 0 && next >= 0);
 	trigger(e, HOST_A);
-	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
-	assert_int_equal(pt_ip4(active(e, wide).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).addr), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, wide).addr), pkt_addr(HOST_A));
 	assert_not_active(e, u);
 	assert_not_active(e, next);
 	assert_int_equal(stats(e).tc_trigger, 1);
 	/* UDP to the same port: game is held (conflict), u is free. */
 	trigger_proto(e, IPPROTO_UDP, HOST_B, TRIGGER);
-	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
-	assert_int_equal(pt_ip4(active(e, u).holder), pkt_addr(HOST_B));
-	assert_int_equal(pt_ip4(active(e, wide).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).addr), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, u).addr), pkt_addr(HOST_B));
+	assert_int_equal(pt_ip4(active(e, wide).addr), pkt_addr(HOST_A));
 	assert_int_equal(rule_stats(e, e->game).conflicts, 1);
 	assert_int_equal(rule_stats(e, wide).conflicts, 0);
 }
@@ -459,13 +459,13 @@ static void test_conflict_keeps_holder(void **state)
 {
 	struct env *e = *state;
 	struct pt_rule_stats rs;
-	struct pt_active before, after;
+	struct pt_holder before, after;
 
 	trigger(e, HOST_A);
 	before = active(e, e->game);
 	trigger(e, HOST_B);
 	after = active(e, e->game);
-	assert_int_equal(pt_ip4(after.holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(after.addr), pkt_addr(HOST_A));
 	assert_int_equal(after.since_ns, before.since_ns);
 	rs = rule_stats(e, e->game);
 	assert_int_equal(rs.activations, 1);
@@ -481,7 +481,7 @@ static void test_takeover_after_expiry(void **state)
 {
 	struct env *e = *state;
 	struct pt_rule_stats rs;
-	struct pt_active a;
+	struct pt_holder a;
 	__u64 t0;
 
 	trigger(e, HOST_A);
@@ -489,7 +489,7 @@ static void test_takeover_after_expiry(void **state)
 	t0 = fix_now_ns();
 	trigger(e, HOST_B);
 	a = active(e, e->game);
-	assert_int_equal(pt_ip4(a.holder), pkt_addr(HOST_B));
+	assert_int_equal(pt_ip4(a.addr), pkt_addr(HOST_B));
 	assert_true(a.since_ns >= t0);
 	assert_true(a.last_ns >= t0);
 	rs = rule_stats(e, e->game);
@@ -506,7 +506,7 @@ static void test_takeover_after_expiry(void **state)
 static void test_same_host_after_expiry(void **state)
 {
 	struct env *e = *state;
-	struct pt_active a;
+	struct pt_holder a;
 	__u64 t0;
 
 	trigger(e, HOST_A);
@@ -514,7 +514,7 @@ static void test_same_host_after_expiry(void **state)
 	t0 = fix_now_ns();
 	trigger(e, HOST_A);
 	a = active(e, e->game);
-	assert_int_equal(pt_ip4(a.holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(a.addr), pkt_addr(HOST_A));
 	assert_true(a.since_ns >= t0);
 	assert_int_equal(rule_stats(e, e->game).activations, 2);
 }
@@ -524,7 +524,7 @@ static void test_refresh_by_holder(void **state)
 {
 	struct env *e = *state;
 	struct pt_rule_stats rs;
-	struct pt_active before, after;
+	struct pt_holder before, after;
 	__u64 t0;
 
 	trigger(e, HOST_A);
@@ -541,7 +541,7 @@ static void test_refresh_by_holder(void **state)
 	/* 100 s since the first trigger, 50 since the refresh: still held. */
 	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT - 10), 0);
 	trigger(e, HOST_B);
-	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).addr), pkt_addr(HOST_A));
 	assert_int_equal(rule_stats(e, e->game).conflicts, 1);
 }
 
@@ -554,7 +554,7 @@ static void test_newest_policy(void **state)
 	assert_int_equal(fix_rule_set(&e->f, e->game, "policy", "newest"), 0);
 	trigger(e, HOST_A);
 	trigger(e, HOST_B);
-	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_B));
+	assert_int_equal(pt_ip4(active(e, e->game).addr), pkt_addr(HOST_B));
 	rs = rule_stats(e, e->game);
 	assert_int_equal(rs.activations, 2);
 	assert_int_equal(rs.conflicts, 0);
@@ -575,10 +575,10 @@ static void test_allow_list(void **state)
 	trigger(e, "10.0.0.8");
 	assert_not_active(e, e->game);
 	trigger(e, "10.0.0.7");
-	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr("10.0.0.7"));
+	assert_int_equal(pt_ip4(active(e, e->game).addr), pkt_addr("10.0.0.7"));
 	trigger(e, "10.0.0.9");
 	trigger(e, HOST_A); /* allowed, but the rule is held */
-	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr("10.0.0.7"));
+	assert_int_equal(pt_ip4(active(e, e->game).addr), pkt_addr("10.0.0.7"));
 	assert_int_equal(rule_stats(e, e->game).conflicts, 1);
 }
 
@@ -603,8 +603,8 @@ static void test_shared_trigger_after_delete(void **state)
 	/* game is first in the port's slot: the datapath stops at the first hole. */
 	assert_int_equal(pt_store_del(&e->f.m, e->f.rules, e->game), 0);
 	trigger(e, HOST_A);
-	assert_int_equal(pt_ip4(active(e, r1).holder), pkt_addr(HOST_A));
-	assert_int_equal(pt_ip4(active(e, r2).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, r1).addr), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, r2).addr), pkt_addr(HOST_A));
 	assert_not_active(e, e->game);
 }
 
@@ -628,12 +628,12 @@ static void test_expiry_event(void **state)
 static void test_stamp_ahead_of_now(void **state)
 {
 	struct env *e = *state;
-	struct pt_active a = active(e, e->game);
+	struct pt_holder a = active(e, e->game);
 
 	a.last_ns = fix_now_ns() + 50000;
 	assert_int_equal(fix_set_active(&e->f, e->game, &a), 0);
 	trigger(e, HOST_B);
-	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).addr), pkt_addr(HOST_A));
 	assert_int_equal(rule_stats(e, e->game).conflicts, 1);
 }
 
@@ -645,7 +645,7 @@ static void test_never_expires_early(void **state)
 {
 	struct env *e = *state;
 	int id = fix_add_rule(&e->f, "one", "tcp:8000", "tcp:8001", 1);
-	struct pt_active a;
+	struct pt_holder a;
 
 	assert_true(id >= 0);
 	trigger_proto(e, IPPROTO_TCP, HOST_A, 8000);
@@ -657,11 +657,11 @@ static void test_never_expires_early(void **state)
 	a.last_ns -= 995000000;
 	assert_int_equal(fix_set_active(&e->f, id, &a), 0);
 	trigger_proto(e, IPPROTO_TCP, HOST_B, 8000);
-	assert_int_equal(pt_ip4(active(e, id).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, id).addr), pkt_addr(HOST_A));
 	/* A second later than that, it is gone. */
 	assert_int_equal(fix_age(&e->f, id, 1), 0);
 	trigger_proto(e, IPPROTO_TCP, HOST_B, 8000);
-	assert_int_equal(pt_ip4(active(e, id).holder), pkt_addr(HOST_B));
+	assert_int_equal(pt_ip4(active(e, id).addr), pkt_addr(HOST_B));
 }
 
 /* --- Concurrency ---------------------------------------------------------- */
@@ -787,7 +787,7 @@ static void test_holder_reply_is_activity(void **state)
 	/* 50 + 50 s idle in all, never 60 in a row: held. */
 	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT - 10), 0);
 	trigger(e, HOST_B);
-	assert_int_equal(pt_ip4(active(e, e->game).holder), pkt_addr(HOST_A));
+	assert_int_equal(pt_ip4(active(e, e->game).addr), pkt_addr(HOST_A));
 }
 
 /* The rule moved on to HOST_B: HOST_A's flow ends on its next packet, uncounted. */
@@ -795,7 +795,7 @@ static void test_former_holder_flow_ends(void **state)
 {
 	struct env *e = *state;
 	struct pkt_spec s = holder_reply(WAN);
-	struct pt_active b;
+	struct pt_holder b;
 
 	forward_inbound(e, 5000);
 	assert_true(flow_exists());
@@ -854,7 +854,7 @@ static void test_malformed(void **state)
 	struct env *e = *state;
 	const struct malformed *c = e->param;
 	struct pkt_spec base = holder_reply(WAN);
-	struct pt_active before;
+	struct pt_holder before;
 	struct pt_rule_stats rs;
 	struct run_result r;
 	__u8 in[PKT_MAX];

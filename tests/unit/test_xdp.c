@@ -231,20 +231,21 @@ static const struct pass_case passes[] = {
 };
 
 /*
- * game deleted, its holder entry written back as a trigger racing the
- * deletion would (after the release), and the same rule defined again in
- * the slot: the entry belongs to no definition the slot has now.
+ * game deleted and defined again in the same slot, and its former holder
+ * written into the new entry, as a trigger racing the deletion would (into
+ * the recycled element it had looked up): it belongs to no definition the
+ * slot has now.
  */
 static void reuse_slot(struct env *e)
 {
-	struct pt_active a;
+	struct pt_holder a;
 
 	assert_int_equal(fix_active(&e->f, e->game, &a), 0);
 	assert_int_equal(pt_store_del(&e->f.m, e->f.rules, e->game), 0);
-	assert_int_equal(fix_set_active(&e->f, e->game, &a), 0);
 	assert_int_equal(fix_add_rule(&e->f, "game", "tcp:6667", "both:5000,tcp:5001,udp:5010-5020",
 				      TIMEOUT),
 			 e->game);
+	assert_int_equal(fix_set_active(&e->f, e->game, &a), 0);
 }
 
 static void set_rule_state(struct env *e, enum rule_state st)
@@ -436,7 +437,7 @@ static void test_bad_peer(void **state)
 /* game admits only peers its holder contacted: PEER, in the tenure of holder (or another). */
 static void peer_contacted_setup(struct env *e, bool this_tenure)
 {
-	struct pt_active a;
+	struct pt_holder a;
 	struct pt_peers ps = { .seen_ns = { fix_now_ns() } };
 	__u32 id = e->game;
 
@@ -598,7 +599,7 @@ static void test_stamp_ahead_of_now(void **state)
 {
 	struct env *e = *state;
 	struct pkt_spec s = inbound(IPPROTO_UDP, 5000);
-	struct pt_active a;
+	struct pt_holder a;
 
 	assert_int_equal(fix_active(&e->f, e->game, &a), 0);
 	a.last_ns = fix_now_ns() + 50000;
@@ -612,7 +613,7 @@ static void test_inbound_refreshes(void **state)
 {
 	struct env *e = *state;
 	struct pkt_spec s = inbound(IPPROTO_TCP, 5000);
-	struct pt_active before, after;
+	struct pt_holder before, after;
 	struct pt_rule_stats rs;
 	__u64 t0;
 
@@ -622,7 +623,7 @@ static void test_inbound_refreshes(void **state)
 	run(e, &s, 0);
 	assert_int_equal(fix_active(&e->f, e->game, &after), 0);
 	assert_true(after.last_ns >= t0);
-	assert_int_equal(pt_ip4(after.holder), pt_ip4(before.holder));
+	assert_int_equal(pt_ip4(after.addr), pt_ip4(before.addr));
 	assert_int_equal(after.since_ns, before.since_ns);
 	/* 50 + 50 s idle in all, but never 60 in a row. */
 	assert_int_equal(fix_age(&e->f, e->game, TIMEOUT - 10), 0);
