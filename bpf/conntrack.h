@@ -50,9 +50,12 @@ static __always_inline void pt_tuple(const struct pt_pkt *p, bool reversed,
  * The conntrack entry of tuple t (any direction, opts->dir says which), with
  * a reference to release; NULL if the kernel tracks no such flow.
  */
+/* clang-format cannot lay out _Generic: */
+/* clang-format off */
 #define pt_ct_lookup(ctx, t, opts)                                                   \
 	_Generic((ctx), struct xdp_md * : bpf_xdp_ct_lookup, default : bpf_skb_ct_lookup)( \
 		(ctx), (t), sizeof((t)->ipv4), (opts), PT_CT_OPTS_SZ)
+/* clang-format on */
 
 static __always_inline struct bpf_ct_opts pt_ct_opts(const struct pt_pkt *p)
 {

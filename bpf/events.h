@@ -20,8 +20,7 @@ static __always_inline bool pt_ev_allowed(__u64 now)
 }
 
 static __always_inline void pt_emit(enum pt_event_type type, __u32 rid, __u32 gen, __be32 holder,
-				    __be32 other,
-				    __u64 now)
+				    __be32 other, __u64 now)
 {
 	struct pt_event ev = { .ts_ns = now, .type = type, .rule = rid, .gen = gen };
 	__u32 zero = 0;

@@ -77,8 +77,8 @@ static __always_inline bool pt_hop_find(struct xdp_md *ctx, const struct pt_pkt 
 	fib.dport = p->ports[1];
 	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
 		return false;
-	h->ifindex = out_ifindex ? (fib.ifindex == out_ifindex ? out_ifindex : 0)
-				 : pt_lan_port(fib.ifindex, fib.dmac, now);
+	h->ifindex = out_ifindex ? (fib.ifindex == out_ifindex ? out_ifindex : 0) :
+				   pt_lan_port(fib.ifindex, fib.dmac, now);
 	h->mtu = fib.mtu_result;
 	__builtin_memcpy(h->dmac, fib.dmac, ETH_ALEN);
 	__builtin_memcpy(h->smac, fib.smac, ETH_ALEN);
@@ -102,7 +102,8 @@ static __always_inline int pt_fast_forward(struct xdp_md *ctx, struct pt_pkt *p,
 
 	if (ip->ihl != 5 || ip->ttl <= 1 || (void *)(eth + 1) > (void *)(long)ctx->data_end)
 		return XDP_PASS;
-	if (!f->hop.ifindex && !pt_hop_find(ctx, p, snat, to, in_ifindex, out_ifindex, now, &f->hop))
+	if (!f->hop.ifindex &&
+	    !pt_hop_find(ctx, p, snat, to, in_ifindex, out_ifindex, now, &f->hop))
 		return XDP_PASS;
 	if (p->ip_len > f->hop.mtu)
 		return XDP_PASS;

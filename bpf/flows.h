@@ -17,13 +17,14 @@
  * A fast-pathed flow's conntrack timeout, renewed at every check: the
  * kernel's defaults for a UDP stream and an established TCP connection.
  */
-#define PT_CT_STREAM_MS 120000
+#define PT_CT_STREAM_MS	     120000
 #define PT_CT_ESTABLISHED_MS (5 * 24 * 3600 * 1000U)
 
 static __always_inline struct pt_flow_key pt_flow_key(const struct pt_pkt *p)
 {
 	struct pt_flow_key key = {
-		.sport = bpf_ntohs(p->ports[0]), .dport = bpf_ntohs(p->ports[1]),
+		.sport = bpf_ntohs(p->ports[0]),
+		.dport = bpf_ntohs(p->ports[1]),
 		.proto = pt_proto_of_idx(p->proto_idx),
 	};
 
@@ -61,12 +62,12 @@ static __always_inline bool pt_flow_fast(struct pt_flow *f, const struct pt_conf
 {
 	if (p->tcp_flags & (PT_TCP_FIN | PT_TCP_RST))
 		f->path = PT_PATH_KERNEL;
-	return f->path == PT_PATH_FAST && !(p->tcp_flags & PT_TCP_SYN) &&
-	       pt_fastpath_on(cfg);
+	return f->path == PT_PATH_FAST && !(p->tcp_flags & PT_TCP_SYN) && pt_fastpath_on(cfg);
 }
 
 /* Which way the packets of ct's flow go (key: its protocol). */
-static __always_inline enum pt_flow_path pt_ct_path(const struct pt_flow_key *key, const struct nf_conn *ct)
+static __always_inline enum pt_flow_path pt_ct_path(const struct pt_flow_key *key,
+						    const struct nf_conn *ct)
 {
 	__u8 state = ct->proto.tcp.state;
 
@@ -76,8 +77,8 @@ static __always_inline enum pt_flow_path pt_ct_path(const struct pt_flow_key *ke
 		return ct->status & IPS_SEEN_REPLY ? PT_PATH_FAST : PT_PATH_UNANSWERED;
 	if (state < TCP_CONNTRACK_ESTABLISHED)
 		return PT_PATH_UNANSWERED;
-	return state == TCP_CONNTRACK_ESTABLISHED && pt_ct_tcp_liberal(ct) ? PT_PATH_FAST
-									: PT_PATH_KERNEL;
+	return state == TCP_CONNTRACK_ESTABLISHED && pt_ct_tcp_liberal(ct) ? PT_PATH_FAST :
+									     PT_PATH_KERNEL;
 }
 
 /*
@@ -91,14 +92,17 @@ static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key
 						   struct nf_conn *ct, __u64 now)
 {
 	struct pt_flow f = {
-		.since_ns = a->since_ns, .checked_ns = now, .rule = rid, .path = pt_ct_path(key, ct),
+		.since_ns = a->since_ns,
+		.checked_ns = now,
+		.rule = rid,
+		.path = pt_ct_path(key, ct),
 	};
 
 	pt_ip4_set(f.to, to);
 	pt_ip4_set(f.holder, pt_ip4(a->addr));
 	if (f.path == PT_PATH_FAST)
-		bpf_ct_change_timeout(ct, key->proto == PT_TCP ? PT_CT_ESTABLISHED_MS
-								    : PT_CT_STREAM_MS);
+		bpf_ct_change_timeout(ct, key->proto == PT_TCP ? PT_CT_ESTABLISHED_MS :
+								 PT_CT_STREAM_MS);
 	bpf_map_update_elem(&pt_flows, key, &f, BPF_ANY);
 	return bpf_map_lookup_elem(&pt_flows, key);
 }

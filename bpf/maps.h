@@ -5,13 +5,13 @@
 
 #include "../include/ptctl.h"
 
-#define PT_MAP(_type, _key, _value, _max, _name)          \
-	struct {                                            \
-		__uint(type, _type);                        \
-		__uint(max_entries, _max);                  \
-		__type(key, _key);                          \
-		__type(value, _value);                      \
-		__uint(pinning, LIBBPF_PIN_BY_NAME);        \
+#define PT_MAP(_type, _key, _value, _max, _name)     \
+	struct {                                     \
+		__uint(type, _type);                 \
+		__uint(max_entries, _max);           \
+		__type(key, _key);                   \
+		__type(value, _value);               \
+		__uint(pinning, LIBBPF_PIN_BY_NAME); \
 	} _name SEC(".maps")
 
 PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_config, 1, pt_config);

@@ -3,27 +3,27 @@
 #ifndef PT_PARSE_H
 #define PT_PARSE_H
 
-#define ETH_P_IP 0x0800
-#define IP_MF 0x2000
-#define IP_OFFSET 0x1fff
+#define ETH_P_IP   0x0800
+#define IP_MF	   0x2000
+#define IP_OFFSET  0x1fff
 #define L4_MIN_UDP 8
 #define L4_MIN_TCP 20
 
 enum pt_parse_result {
 	PT_PARSE_OK,	/* IPv4 TCP/UDP with ports: ours to look at */
-	PT_PARSE_OTHER,	/* well-formed, but not IPv4 TCP/UDP with ports (a later fragment) */
+	PT_PARSE_OTHER, /* well-formed, but not IPv4 TCP/UDP with ports (a later fragment) */
 	PT_PARSE_BAD,	/* truncated or malformed: hands off */
 	PT_PARSE_FRAG,	/* the first fragment of a TCP/UDP datagram: its ports, to look at only */
 };
 
 struct pt_pkt {
 	struct iphdr *ip;
-	__be16 *ports;	   /* [0] source, [1] destination */
-	__sum16 *l4_csum;  /* TCP or UDP checksum field */
-	__u32 l4_off;	   /* from the start of the frame */
-	__u32 ip_len;	   /* IPv4 total length */
-	__u8 proto_idx;	   /* 0 TCP, 1 UDP: first half of the port index key */
-	__u8 tcp_flags;	   /* TCP: FIN, SYN, RST, ... (byte 13); UDP: 0 */
+	__be16 *ports;	  /* [0] source, [1] destination */
+	__sum16 *l4_csum; /* TCP or UDP checksum field */
+	__u32 l4_off;	  /* from the start of the frame */
+	__u32 ip_len;	  /* IPv4 total length */
+	__u8 proto_idx;	  /* 0 TCP, 1 UDP: first half of the port index key */
+	__u8 tcp_flags;	  /* TCP: FIN, SYN, RST, ... (byte 13); UDP: 0 */
 };
 
 /* TCP flags that open or end a connection: conntrack's state machine must see them. */
@@ -38,8 +38,8 @@ struct pt_pkt {
  * datagram between two destinations at reassembly. The first one's ports
  * still tell which flow the datagram opens (PT_PARSE_FRAG).
  */
-static __always_inline enum pt_parse_result
-pt_parse(void *data, void *data_end, __u32 frame_len, struct pt_pkt *p)
+static __always_inline enum pt_parse_result pt_parse(void *data, void *data_end, __u32 frame_len,
+						     struct pt_pkt *p)
 {
 	struct ethhdr *eth = data;
 	struct iphdr *ip;

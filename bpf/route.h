@@ -84,8 +84,8 @@ static __always_inline bool pt_wan_addr_from_lan(void *ctx, const struct pt_conf
 }
 
 /* Is addr a WAN address: the one pinned with --wan-addr, else any of dev's own. */
-static __always_inline bool pt_wan_addr(const struct pt_config *cfg,
-					const struct net_device *dev, __be32 addr)
+static __always_inline bool pt_wan_addr(const struct pt_config *cfg, const struct net_device *dev,
+					__be32 addr)
 {
 	__be32 pinned = pt_ip4(cfg->wan_addr);
 

@@ -18,13 +18,13 @@
  * clang otherwise shares the field address between the two parses, and the
  * verifier refuses a context access through a modified pointer.
  */
-#define PT_SKB_LOAD(skb, field)                                             \
-	({                                                                  \
-		void *_v;                                                   \
-		asm volatile("%0 = *(u32 *)(%1 + %2)"                       \
-			     : "=r"(_v)                                     \
+#define PT_SKB_LOAD(skb, field)                                                   \
+	({                                                                        \
+		void *_v;                                                         \
+		asm volatile("%0 = *(u32 *)(%1 + %2)"                             \
+			     : "=r"(_v)                                           \
 			     : "r"(skb), "i"(offsetof(struct __sk_buff, field))); \
-		_v;                                                         \
+		_v;                                                               \
 	})
 
 /* Headers in the linear area, where direct packet access can read them. */
@@ -37,8 +37,7 @@ static __always_inline void pt_pull_headers(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, len < PT_HDR_MAX ? len : PT_HDR_MAX);
 }
 
-static __always_inline enum pt_parse_result pt_parse_skb(struct __sk_buff *skb,
-							 struct pt_pkt *p)
+static __always_inline enum pt_parse_result pt_parse_skb(struct __sk_buff *skb, struct pt_pkt *p)
 {
 	void *data = PT_SKB_LOAD(skb, data), *data_end = PT_SKB_LOAD(skb, data_end);
 	__u32 len = skb->len;
@@ -119,8 +118,8 @@ static __always_inline __be32 pt_initiator(struct __sk_buff *skb, const struct p
 }
 
 /* host's trigger packet to peer, for rule rid: a peer it contacted, if it holds the rule. */
-static __always_inline void pt_contacted(__u32 rid, struct pt_rule *r, __be32 host,
-					 __be32 peer, __u64 now)
+static __always_inline void pt_contacted(__u32 rid, struct pt_rule *r, __be32 host, __be32 peer,
+					 __u64 now)
 {
 	struct pt_holder *a = pt_live(r, now);
 

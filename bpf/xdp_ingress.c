@@ -22,8 +22,9 @@
  */
 static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt *p,
 					struct bpf_sock_tuple *t, struct bpf_ct_opts *opts,
-					__u32 rid, const struct pt_rule *r, const struct pt_holder *a,
-					const struct pt_config *cfg, struct pt_stats *st)
+					__u32 rid, const struct pt_rule *r,
+					const struct pt_holder *a, const struct pt_config *cfg,
+					struct pt_stats *st)
 {
 	__u32 wan = ctx->ingress_ifindex;
 	__be32 host = pt_ip4(a->addr);

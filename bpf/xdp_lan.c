@@ -14,11 +14,10 @@
  * reply of a triggered flow of the current holder (a), to a WAN address
  * the router still has. Remembered in pt_flows, into f.
  */
-static __always_inline bool pt_outbound_ct(struct xdp_md *ctx, const struct pt_pkt *p,
-					   __u32 rid, const struct pt_holder *a,
-					   const struct pt_config *cfg, __u32 l3_ifindex,
-					   const struct pt_flow_key *key, __u64 now,
-					   struct pt_flow **f)
+static __always_inline bool pt_outbound_ct(struct xdp_md *ctx, const struct pt_pkt *p, __u32 rid,
+					   const struct pt_holder *a, const struct pt_config *cfg,
+					   __u32 l3_ifindex, const struct pt_flow_key *key,
+					   __u64 now, struct pt_flow **f)
 {
 	struct bpf_ct_opts opts = pt_ct_opts(p);
 	struct bpf_sock_tuple t;

@@ -15,24 +15,24 @@
 #include <linux/bpf.h> /* struct bpf_timer, for the user side */
 #endif
 
-#define PT_MAX_RULES 1024	/* rules per interface */
-#define PT_MAX_OPEN 16		/* open entries per rule */
-#define PT_MAX_ALLOW 8		/* allowed LAN prefixes per rule */
-#define PT_TRIG_SLOTS 8		/* rules sharing one trigger port */
-#define PT_NAME_LEN 32		/* rule name, NUL included */
-#define PT_PORT_KEYS (2 * 65536) /* index key: proto_idx * 65536 + port */
-#define PT_MAX_LAN 4		/* --fastpath interfaces */
-#define PT_MAX_FLOWS 65536	/* flows the datapath remembers the way of */
-#define PT_MAX_MACS 4096	/* LAN hosts whose bridge port it remembers */
-#define PT_MAX_PEERS 8		/* WAN peers a --peer contacted rule remembers */
+#define PT_MAX_RULES  1024	  /* rules per interface */
+#define PT_MAX_OPEN   16	  /* open entries per rule */
+#define PT_MAX_ALLOW  8		  /* allowed LAN prefixes per rule */
+#define PT_TRIG_SLOTS 8		  /* rules sharing one trigger port */
+#define PT_NAME_LEN   32	  /* rule name, NUL included */
+#define PT_PORT_KEYS  (2 * 65536) /* index key: proto_idx * 65536 + port */
+#define PT_MAX_LAN    4		  /* --fastpath interfaces */
+#define PT_MAX_FLOWS  65536	  /* flows the datapath remembers the way of */
+#define PT_MAX_MACS   4096	  /* LAN hosts whose bridge port it remembers */
+#define PT_MAX_PEERS  8		  /* WAN peers a --peer contacted rule remembers */
 
 #define PT_VERSION "0.4.0"
 /* The layout of the pinned maps: bumped whenever one of them changes. */
-#define PT_ABI 4
+#define PT_ABI	     4
 #define PT_ABI_MAGIC (0x70740000u | PT_ABI) /* "pt" and the ABI, in pt_config.abi */
 
 #define PT_TIMEOUT_DEFAULT 600
-#define PT_TIMEOUT_MAX (30 * 86400) /* a month: anything longer is a typo */
+#define PT_TIMEOUT_MAX	   (30 * 86400) /* a month: anything longer is a typo */
 
 /* Default conntrack mark of triggered flows: "pt" in the high half. */
 #define PT_MARK_DEFAULT 0x70740000u
@@ -46,7 +46,7 @@
  * PT_EXPIRY_SLACK_NS, which covers both: never before the timeout has
  * passed since its last packet.
  */
-#define PT_REFRESH_NS (PT_NSEC_PER_SEC / 64)
+#define PT_REFRESH_NS	   (PT_NSEC_PER_SEC / 64)
 #define PT_EXPIRY_SLACK_NS (2 * PT_REFRESH_NS)
 
 /*
@@ -100,14 +100,14 @@ enum PT_ENUM8 pt_peer {
 };
 
 struct pt_range {
-	__u16 lo;	/* host order, inclusive */
+	__u16 lo; /* host order, inclusive */
 	__u16 hi;
 	enum pt_proto proto;
 	__u8 pad[3];
 };
 
 struct pt_prefix {
-	PT_IP4(addr);	/* already masked */
+	PT_IP4(addr); /* already masked */
 	PT_IP4(mask);
 };
 
@@ -117,10 +117,10 @@ struct pt_prefix {
  * and not idle for its timeout (pt_is_live).
  */
 struct pt_holder {
-	PT_IP4(addr);	  /* the LAN host; 0.0.0.0: none since the rule's definition or release */
-	__u32 gen;	  /* pt_rule.gen it was taken under */
-	__u64 last_ns;	  /* last activity, CLOCK_MONOTONIC ns */
-	__u64 since_ns;	  /* when it took the rule */
+	PT_IP4(addr);	   /* the LAN host; 0.0.0.0: none since the rule's definition or release */
+	__u32 gen;	   /* pt_rule.gen it was taken under */
+	__u64 last_ns;	   /* last activity, CLOCK_MONOTONIC ns */
+	__u64 since_ns;	   /* when it took the rule */
 	__u64 conflict_ns; /* last conflict event: at most one a second */
 	struct bpf_timer expiry; /* fires when the rule may have expired */
 };
@@ -132,7 +132,7 @@ struct pt_holder {
  */
 struct pt_rule {
 	char name[PT_NAME_LEN];
-	__u32 gen;	 /* unique per interface, new at every (re)definition (pt_config.last_gen) */
+	__u32 gen; /* unique per interface, new at every (re)definition (pt_config.last_gen) */
 	__u32 timeout_s; /* inactivity timeout */
 	__u8 enabled;	 /* 1: triggers and forwards */
 	enum pt_policy policy;
@@ -140,7 +140,7 @@ struct pt_rule {
 	__u8 pad;
 	struct pt_holder holder;
 	__u32 n_open;
-	__u32 n_allow;	 /* 0: any LAN host may trigger */
+	__u32 n_allow; /* 0: any LAN host may trigger */
 	struct pt_range trigger;
 	struct pt_range open[PT_MAX_OPEN];
 	struct pt_prefix allow[PT_MAX_ALLOW];
@@ -153,7 +153,7 @@ struct pt_rule {
  */
 struct pt_peers {
 	__u64 since_ns;
-	PT_IP4(addr[PT_MAX_PEERS]); /* 0.0.0.0: free */
+	PT_IP4(addr[PT_MAX_PEERS]);  /* 0.0.0.0: free */
 	__u64 seen_ns[PT_MAX_PEERS]; /* last trigger packet to it */
 };
 
@@ -175,15 +175,15 @@ enum pt_xdp_mode {
 };
 
 struct pt_config {
-	__u32 abi;	/* PT_ABI_MAGIC */
+	__u32 abi;	  /* PT_ABI_MAGIC */
 	char made_by[12]; /* version of the ptctl that loaded it */
 	PT_IP4(wan_addr); /* --wan-addr; 0.0.0.0: the interface's own addresses */
-	__u32 mark;	/* conntrack mark of triggered flows ... */
-	__u32 mark_mask; /* ... within these bits */
+	__u32 mark;	  /* conntrack mark of triggered flows ... */
+	__u32 mark_mask;  /* ... within these bits */
 	enum pt_xdp_mode xdp_mode;
-	__u32 ifindex;	/* of the interface when it was loaded */
+	__u32 ifindex;	       /* of the interface when it was loaded */
 	__u32 lan[PT_MAX_LAN]; /* --fastpath interfaces (ifindex); none: no fast path */
-	__u32 last_gen;	/* the last rule generation handed out */
+	__u32 last_gen;	       /* the last rule generation handed out */
 };
 
 /* Is the fast path on (--fastpath)? */
@@ -205,7 +205,7 @@ struct pt_mac_key {
 };
 
 struct pt_mac {
-	__u32 port;	/* ifindex */
+	__u32 port; /* ifindex */
 	__u32 pad;
 	__u64 seen_ns;
 };
@@ -219,7 +219,7 @@ struct pt_mac {
 struct pt_flow_key {
 	PT_IP4(saddr);
 	PT_IP4(daddr);
-	__u16 sport;	/* host order */
+	__u16 sport; /* host order */
 	__u16 dport;
 	enum pt_proto proto; /* PT_TCP or PT_UDP */
 	__u8 pad[3];
@@ -227,7 +227,7 @@ struct pt_flow_key {
 
 /* Where the fast path sends a flow's packets, as the kernel's routes said at the last check. */
 struct pt_hop {
-	__u32 ifindex;	/* 0: not looked up since the flow's last check */
+	__u32 ifindex; /* 0: not looked up since the flow's last check */
 	__u16 mtu;
 	__u8 dmac[6];
 	__u8 smac[6];
@@ -236,14 +236,14 @@ struct pt_hop {
 
 /* Which way a flow's packets go, as conntrack said at the flow's last check. */
 enum pt_flow_path {
-	PT_PATH_KERNEL,	    /* the kernel's until the next check: TCP not tracked liberally or
+	PT_PATH_KERNEL, /* the kernel's until the next check: TCP not tracked liberally or
 			     * closing, or a NAT the fast path cannot redo */
 	PT_PATH_UNANSWERED, /* not answered (UDP) or not established (TCP) yet: the kernel's until then */
 	PT_PATH_FAST,	    /* the fast path may take it */
 };
 
 struct pt_flow {
-	PT_IP4(to);	  /* the address it gets: inbound the holder, outbound the WAN address */
+	PT_IP4(to); /* the address it gets: inbound the holder, outbound the WAN address */
 	PT_IP4(holder);
 	__u64 since_ns;	  /* the holder's tenure (pt_holder.since_ns) */
 	__u64 checked_ns; /* when conntrack last said so */
@@ -254,39 +254,39 @@ struct pt_flow {
 
 /* pt_rule_stats[id], per CPU: what a rule did. */
 struct pt_rule_stats {
-	__u64 pkts_in;	/* inbound packets forwarded to the holder */
+	__u64 pkts_in; /* inbound packets forwarded to the holder */
 	__u64 bytes_in;
-	__u64 pkts_out;	/* holder replies rewritten to the WAN address */
+	__u64 pkts_out; /* holder replies rewritten to the WAN address */
 	__u64 bytes_out;
-	__u64 triggers;	/* trigger packets for the rule, from any host */
+	__u64 triggers;	   /* trigger packets for the rule, from any host */
 	__u64 activations; /* times a host took the rule */
-	__u64 conflicts; /* triggers refused because another host holds it */
+	__u64 conflicts;   /* triggers refused because another host holds it */
 };
 
 /* pt_stats[0], per CPU: what the datapath saw. */
 struct pt_stats {
 	__u64 xdp_seen;
-	__u64 xdp_forwarded;	/* packets of triggered flows, handed to the kernel's NAT */
-	__u64 xdp_new_flows;	/* conntrack entries created for them */
-	__u64 xdp_passed;	/* not for an open port of a WAN address: untouched */
-	__u64 xdp_tracked;	/* a connection the router already tracks: untouched */
-	__u64 xdp_closed;	/* open port of an idle rule, or a flow of a former holder */
-	__u64 xdp_bad_holder;	/* holder not a LAN host: not forwarded */
-	__u64 xdp_bad_peer;	/* source not reached through the WAN: not forwarded */
-	__u64 xdp_ct_full;	/* conntrack took no new entry (full, a tuple clash): not forwarded */
+	__u64 xdp_forwarded;  /* packets of triggered flows, handed to the kernel's NAT */
+	__u64 xdp_new_flows;  /* conntrack entries created for them */
+	__u64 xdp_passed;     /* not for an open port of a WAN address: untouched */
+	__u64 xdp_tracked;    /* a connection the router already tracks: untouched */
+	__u64 xdp_closed;     /* open port of an idle rule, or a flow of a former holder */
+	__u64 xdp_bad_holder; /* holder not a LAN host: not forwarded */
+	__u64 xdp_bad_peer;   /* source not reached through the WAN: not forwarded */
+	__u64 xdp_ct_full;    /* conntrack took no new entry (full, a tuple clash): not forwarded */
 	__u64 xdp_not_contacted; /* new flow from a peer a --peer contacted rule's holder did not contact */
-	__u64 xdp_parse_fail;	/* malformed IPv4 TCP/UDP (truncated, lying headers) */
-	__u64 xdp_fast;		/* inbound packets forwarded in XDP (fast path) */
-	__u64 lan_seen;		/* packets seen on the fast path's LAN side */
-	__u64 lan_fast;		/* holders' packets forwarded in XDP to the WAN */
+	__u64 xdp_parse_fail; /* malformed IPv4 TCP/UDP (truncated, lying headers) */
+	__u64 xdp_fast;	      /* inbound packets forwarded in XDP (fast path) */
+	__u64 lan_seen;	      /* packets seen on the fast path's LAN side */
+	__u64 lan_fast;	      /* holders' packets forwarded in XDP to the WAN */
 	__u64 tc_seen;
-	__u64 tc_trigger;	/* trigger packets of LAN hosts that touched a rule */
-	__u64 tc_refused;	/* trigger-port packets refused: not LAN-initiated */
-	__u64 tc_replies;	/* holders' packets on triggered flows */
-	__u64 tc_stale;		/* dropped: a triggered flow of a former WAN address */
+	__u64 tc_trigger; /* trigger packets of LAN hosts that touched a rule */
+	__u64 tc_refused; /* trigger-port packets refused: not LAN-initiated */
+	__u64 tc_replies; /* holders' packets on triggered flows */
+	__u64 tc_stale;	  /* dropped: a triggered flow of a former WAN address */
 	__u64 tc_parse_fail;
-	__u64 ev_limited;	/* events not sent: over the rate limit */
-	__u64 ev_lost;		/* events not sent: ring buffer full */
+	__u64 ev_limited; /* events not sent: over the rate limit */
+	__u64 ev_lost;	  /* events not sent: ring buffer full */
 };
 
 /* pt_events (ring buffer): what happened to rules, for `ptctl monitor`. */
@@ -298,18 +298,18 @@ enum pt_event_type {
 };
 
 struct pt_event {
-	__u64 ts_ns;	/* CLOCK_MONOTONIC */
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
 	enum pt_event_type type;
-	__u32 rule;	/* rule id */
-	__u32 gen;	/* rule generation, to tell a reused id apart */
+	__u32 rule; /* rule id */
+	__u32 gen;  /* rule generation, to tell a reused id apart */
 	PT_IP4(holder);
-	PT_IP4(other);	/* 0.0.0.0 if none */
+	PT_IP4(other); /* 0.0.0.0 if none */
 	__u32 pad;
 };
 
 #define PT_EVENTS_SIZE (256 * 1024)
 /* Per CPU, at most PT_EV_BURST events every PT_EV_WINDOW_NS: a flood cannot drown the ring. */
-#define PT_EV_BURST 64
+#define PT_EV_BURST	64
 #define PT_EV_WINDOW_NS 100000000ull
 
 /* Per-CPU rate limit state of events (pt_ev_budget[0]). */

@@ -13,6 +13,8 @@ PKGS=(
 	iputils-ping ethtool util-linux procps kmod python3 valgrind
 	# install test: unit file and man page checks
 	systemd groff-base
+	# make lint: shell scripts and C layout
+	shellcheck clang-format
 )
 
 missing=()

@@ -21,7 +21,7 @@ static const char *const fate_names[N_FATES] = { "unchanged", "changed", "remove
 struct plan {
 	struct pt_rule *want; /* from the file, want[0..n_want-1] */
 	int n_want;
-	int want_id[PT_MAX_RULES];	 /* slot of want[i] in the maps, -1: new */
+	int want_id[PT_MAX_RULES];	   /* slot of want[i] in the maps, -1: new */
 	enum fate have_fate[PT_MAX_RULES]; /* by slot, for defined rules */
 };
 
@@ -143,8 +143,8 @@ static int check(struct plan *p, const char *dev)
 	bool loaded = !dev || pt_dev_loaded(dev);
 	int ret = -1;
 
-	if (loaded ? pt_dev_open(&d, dev, 0) || !(have = pt_store_load(&d.m))
-		   : !(have = calloc(PT_MAX_RULES, sizeof(*have))))
+	if (loaded ? pt_dev_open(&d, dev, 0) || !(have = pt_store_load(&d.m)) :
+		     !(have = calloc(PT_MAX_RULES, sizeof(*have))))
 		goto out;
 	make_plan(p, have);
 	report(p, have, loaded ? d.name : dev, true);

@@ -78,8 +78,7 @@ static void rule_name(const struct monitor *mon, const struct pt_event *ev, char
 {
 	struct pt_rule r;
 
-	if (!bpf_map_lookup_elem(PT_FD(mon->m, pt_rules), &ev->rule, &r) &&
-	    r.gen == ev->gen)
+	if (!bpf_map_lookup_elem(PT_FD(mon->m, pt_rules), &ev->rule, &r) && r.gen == ev->gen)
 		snprintf(buf, PT_NAME_LEN, "%s", r.name);
 	else
 		snprintf(buf, PT_NAME_LEN, "#%u", ev->rule);

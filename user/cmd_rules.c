@@ -91,8 +91,10 @@ static int by_name(int argc, char **argv, rule_action act, const char *done)
 	ret = open_rules(&d, dev, &rules);
 	if (!ret) {
 		id = pt_store_find(rules, name);
-		ret = id < 0 ? pt_error("no rule named '%s' on %s", name, d.name)
-			     : act(&d.m, rules, id) ?: pt_store_end_flows(&d.m);
+		if (id < 0)
+			ret = pt_error("no rule named '%s' on %s", name, d.name);
+		else
+			ret = act(&d.m, rules, id) ?: pt_store_end_flows(&d.m);
 	}
 	if (!ret)
 		pt_note("%s rule '%s' on %s", done, name, d.name);

@@ -21,6 +21,8 @@ struct counter {
 	size_t off;
 };
 
+/* A table, one entry a line: */
+/* clang-format off */
 #define RULE_COUNTER(f, t) { #f, t, offsetof(struct pt_rule_stats, f) }
 static const struct counter rule_counters[] = {
 	RULE_COUNTER(pkts_in, "packets in"),   RULE_COUNTER(bytes_in, "bytes in"),
@@ -54,6 +56,7 @@ static const struct counter stats_counters[] = {
 	STAT(ev_limited, "events not sent: over the rate limit"),
 	STAT(ev_lost, "events not sent: ring buffer full"),
 };
+/* clang-format on */
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static __u64 counter_val(const void *base, const struct counter *c)
@@ -180,7 +183,7 @@ static void rule_json(const struct pt_rule_view *v)
 struct instance {
 	const struct pt_dev *d;
 	struct pt_health health;
-	char problem[128];	/* empty when healthy */
+	char problem[128];	 /* empty when healthy */
 	__u32 wan[PT_ADDRS_MAX]; /* WAN addresses in use */
 	int n_wan;
 	__u32 iface[PT_ADDRS_MAX]; /* the interface's addresses now */
@@ -281,8 +284,8 @@ static void instance_line(const struct instance *in, int n_rules)
 	wan_str(in, wan, sizeof(wan));
 	pt_fastpath_str(&d->cfg, fast, sizeof(fast));
 	printf("%s: WAN address %s, xdp %s, mark 0x%x/0x%x, fast path %s, %d rule%s\n", d->name,
-	       wan, pt_xdp_mode_str(&d->cfg), d->cfg.mark,
-	       d->cfg.mark_mask, fast, n_rules, n_rules == 1 ? "" : "s");
+	       wan, pt_xdp_mode_str(&d->cfg), d->cfg.mark, d->cfg.mark_mask, fast, n_rules,
+	       n_rules == 1 ? "" : "s");
 }
 
 static void warn_degraded(const struct instance *in)
@@ -306,12 +309,11 @@ static void list_text(const struct instance *in, const struct pt_rule_view *v, i
 		join_open(&v->rule, open, sizeof(open), ",");
 		holder_str(v, addr);
 		printf("%-16s %-16s %-22s %7u %-3s %-8s %-15s %6llu %7s %7s %7s %7s %8llu %9llu\n",
-		       v->rule.name, trig, open, v->rule.timeout_s,
-		       v->rule.enabled ? "yes" : "no", state_str(v), addr,
-		       (unsigned long long)v->seconds_left, human(v->st.pkts_in, h[0]),
-		       human(v->st.bytes_in, h[1]), human(v->st.pkts_out, h[2]),
-		       human(v->st.bytes_out, h[3]), (unsigned long long)v->st.triggers,
-		       (unsigned long long)v->st.conflicts);
+		       v->rule.name, trig, open, v->rule.timeout_s, v->rule.enabled ? "yes" : "no",
+		       state_str(v), addr, (unsigned long long)v->seconds_left,
+		       human(v->st.pkts_in, h[0]), human(v->st.bytes_in, h[1]),
+		       human(v->st.pkts_out, h[2]), human(v->st.bytes_out, h[3]),
+		       (unsigned long long)v->st.triggers, (unsigned long long)v->st.conflicts);
 	}
 }
 
@@ -412,9 +414,9 @@ static int status_instance(const struct pt_dev *d, struct instance *in, int n)
 	printf("%-13s 0x%x/0x%x\n", "mark:", d->cfg.mark, d->cfg.mark_mask);
 	pt_fastpath_str(&d->cfg, fast, sizeof(fast));
 	printf("%-13s %s%s\n", "fast path:", fast,
-	       !d->cfg.lan[0]	   ? ""
-	       : pt_fastpath_tcp() ? " (UDP and TCP: nf_conntrack_tcp_be_liberal=1)"
-				   : " (UDP; TCP needs nf_conntrack_tcp_be_liberal=1)");
+	       !d->cfg.lan[0]	 ? "" :
+	       pt_fastpath_tcp() ? " (UDP and TCP: nf_conntrack_tcp_be_liberal=1)" :
+				   " (UDP; TCP needs nf_conntrack_tcp_be_liberal=1)");
 	printf("%-13s %d\n", "rules:", n);
 	printf("%-13s %s\n", "health:", in->problem[0] ? in->problem : "ok");
 	return 0;

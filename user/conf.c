@@ -10,8 +10,8 @@
 /* "path:line: message" into err (line 0: no line); returns -1. */
 static int conf_err(char *err, const char *path, int line, const char *fmt, ...)
 {
-	int len = line ? snprintf(err, PT_ERR_LEN, "%s:%d: ", path, line)
-		       : snprintf(err, PT_ERR_LEN, "%s: ", path);
+	int len = line ? snprintf(err, PT_ERR_LEN, "%s:%d: ", path, line) :
+			 snprintf(err, PT_ERR_LEN, "%s: ", path);
 	va_list ap;
 
 	if (len < PT_ERR_LEN) {

@@ -180,7 +180,7 @@ static int dump(int fd, char *buf, const struct pt_config *cfg, struct ct_list *
 	return recv_all(fd, buf, l, match);
 }
 
-static int delete(int fd, char *buf, const struct nlattr *tuple)
+static int delete (int fd, char *buf, const struct nlattr *tuple)
 {
 	struct ct_msg m;
 	int err;
@@ -211,7 +211,7 @@ int pt_ct_end_flows(const struct pt_config *cfg, const __u32 *wan, int n_wan,
 	}
 	err = dump(fd, buf, cfg, &l, &match);
 	for (int i = 0; i < l.n && !err; i++)
-		if (!(err = delete(fd, buf, l.tuple[i])))
+		if (!(err = delete (fd, buf, l.tuple[i])))
 			ended++;
 out:
 	for (int i = 0; i < l.n; i++)
@@ -220,6 +220,6 @@ out:
 	free(buf);
 	if (fd >= 0)
 		close(fd);
-	return err ? pt_error("cannot end the triggered flows in conntrack: %s",
-			      strerror(-err)) : ended;
+	return err ? pt_error("cannot end the triggered flows in conntrack: %s", strerror(-err)) :
+		     ended;
 }

@@ -93,7 +93,8 @@ static int adopt_map(const struct pt_dev *d, struct bpf_map *map)
 	fd = bpf_obj_get(path);
 	if (fd < 0 && errno != ENOENT)
 		return pt_error("cannot open %s: %s", path, strerror(errno));
-	snprintf(what, sizeof(what), "map %s %s", bpf_map__name(map), fd < 0 ? "missing" : "differs");
+	snprintf(what, sizeof(what), "map %s %s", bpf_map__name(map),
+		 fd < 0 ? "missing" : "differs");
 	if (fd < 0)
 		return incompatible(d, what);
 	err = bpf_obj_get_info_by_fd(fd, &info, &len);
@@ -134,13 +135,12 @@ int pt_dev_adopt(struct pt_dev *d)
 	if (!d->m.skel || !d->m.closing)
 		return pt_error("cannot open the embedded BPF object: %s", strerror(errno));
 	snprintf(d->m.ifname, sizeof(d->m.ifname), "%s", d->name);
-	bpf_object__for_each_map(map, d->m.skel->obj)
-		if (adopt_map(d, map))
-			return -1;
+	bpf_object__for_each_map(map, d->m.skel->obj) if (adopt_map(d, map)) return -1;
 	if (adopt_release(d))
 		return -1;
 	if (bpf_map_lookup_elem(PT_FD(&d->m, pt_config), &zero, &d->cfg))
-		return pt_error("cannot read the configuration of %s: %s", d->name, strerror(errno));
+		return pt_error("cannot read the configuration of %s: %s", d->name,
+				strerror(errno));
 	return d->cfg.abi == PT_ABI_MAGIC ? 0 : incompatible(d, "pt_config");
 }
 
@@ -156,8 +156,9 @@ int pt_dev_open(struct pt_dev *d, const char *dev, unsigned int flags)
 	d->m.release = -1;
 	rc = pt_bpffs_check();
 	if (rc > 0)
-		return dev ? pt_error("ptctl is not loaded on %s (run 'ptctl load %s')", dev, dev)
-			   : pt_error("ptctl is not loaded on any interface (run 'ptctl load IFACE')");
+		return dev ? pt_error("ptctl is not loaded on %s (run 'ptctl load %s')", dev, dev) :
+			     pt_error(
+				     "ptctl is not loaded on any interface (run 'ptctl load IFACE')");
 	if (rc < 0 || ((flags & PT_OPEN_LOCK) && pt_lock(false, &d->lock)))
 		return -1;
 	if (dev && pt_ifname_check(dev))
@@ -169,7 +170,8 @@ int pt_dev_open(struct pt_dev *d, const char *dev, unsigned int flags)
 	if (pt_pin_dir(d->name, d->dir))
 		return -1;
 	if (!is_dir(d->dir))
-		return pt_error("ptctl is not loaded on %s (run 'ptctl load %s')", d->name, d->name);
+		return pt_error("ptctl is not loaded on %s (run 'ptctl load %s')", d->name,
+				d->name);
 	d->ifindex = if_nametoindex(d->name);
 	if (pt_dev_adopt(d))
 		return -1;
@@ -181,9 +183,11 @@ int pt_dev_open(struct pt_dev *d, const char *dev, unsigned int flags)
 		return 0;
 	if (h.gone)
 		return pt_error("ptctl on %s is degraded: %s; run 'ptctl unload %s', or 'ptctl "
-				"load %s' once it is back", d->name, problem, d->name, d->name);
+				"load %s' once it is back",
+				d->name, problem, d->name, d->name);
 	return pt_error("ptctl on %s is degraded: %s; run 'ptctl load %s' to attach it again, "
-			"or 'ptctl unload %s'", d->name, problem, d->name, d->name);
+			"or 'ptctl unload %s'",
+			d->name, problem, d->name, d->name);
 }
 
 void pt_dev_close(struct pt_dev *d)
@@ -271,8 +275,8 @@ const char *pt_health_problem(const struct pt_health *h, char *buf, size_t len)
 			return buf;
 		}
 	if (h->uncovered) {
-		snprintf(buf, len, "its %s program is not attached to %s", pt_hook_name(PT_HOOK_LAN),
-			 h->port.ifname);
+		snprintf(buf, len, "its %s program is not attached to %s",
+			 pt_hook_name(PT_HOOK_LAN), h->port.ifname);
 		return buf;
 	}
 	if (!h->detached)
@@ -281,7 +285,8 @@ const char *pt_health_problem(const struct pt_health *h, char *buf, size_t len)
 		snprintf(buf, len, "its %s program is no longer attached to %s",
 			 pt_hook_name(h->link.hook), h->link.ifname);
 	else
-		snprintf(buf, len, "its %s program is no longer attached", pt_hook_name(h->link.hook));
+		snprintf(buf, len, "its %s program is no longer attached",
+			 pt_hook_name(h->link.hook));
 	return buf;
 }
 

@@ -28,7 +28,7 @@ struct pt_closing {
 /* An interface's maps (the skeleton's, their fds the pinned maps) and pt_release. */
 struct pt_maps {
 	struct ptctl *skel;
-	int release;		   /* fd of the pt_release program */
+	int release;		  /* fd of the pt_release program */
 	char ifname[IF_NAMESIZE]; /* the WAN interface: its addresses */
 	struct pt_closing *closing;
 };
@@ -36,15 +36,18 @@ struct pt_maps {
 
 struct pt_dev {
 	char name[IF_NAMESIZE];
-	char dir[PT_DIR_MAX];	/* pin directory */
-	int ifindex;		/* of name in this namespace now; 0: none */
-	int lock;		/* pt_lock() fd; -1 when not locked */
+	char dir[PT_DIR_MAX]; /* pin directory */
+	int ifindex;	      /* of name in this namespace now; 0: none */
+	int lock;	      /* pt_lock() fd; -1 when not locked */
 	struct pt_maps m;
 	struct pt_config cfg;
 };
 
 /* A pt_dev that holds nothing: pt_dev_close() on it is fine. */
-#define PT_DEV_INIT { .lock = -1, .m.release = -1 }
+#define PT_DEV_INIT                         \
+	{                                   \
+		.lock = -1, .m.release = -1 \
+	}
 
 enum pt_open_flags {
 	PT_OPEN_LOCK = 1 << 0,	  /* a mutating command: hold the namespace's lock */
@@ -53,13 +56,13 @@ enum pt_open_flags {
 
 /* What may be wrong with a loaded instance; all false: healthy. */
 struct pt_health {
-	bool gone;		  /* the interface no longer exists */
-	bool recreated;		  /* it is another interface of the same name */
-	bool detached;		  /* a program no longer runs on its hook: ... */
-	struct pt_attach link;	  /* ... this one's */
+	bool gone;		     /* the interface no longer exists */
+	bool recreated;		     /* it is another interface of the same name */
+	bool detached;		     /* a program no longer runs on its hook: ... */
+	struct pt_attach link;	     /* ... this one's */
 	bool unattached[PT_N_HOOKS]; /* no link at all holds the hook (WAN ones) */
-	bool uncovered;		  /* a --fastpath LAN interface or bridge port has no link: ... */
-	struct pt_attach port;	  /* ... this one (ifname "#N" when it is gone) */
+	bool uncovered;	       /* a --fastpath LAN interface or bridge port has no link: ... */
+	struct pt_attach port; /* ... this one (ifname "#N" when it is gone) */
 	struct pt_attach links[PT_MAX_ATTACH]; /* every link pinned */
 	int n_links;
 };

@@ -31,7 +31,8 @@ int pt_iface_ipv4(const char *ifname, __u32 *addrs)
 	if (getifaddrs(&ifa))
 		return 0;
 	for (i = ifa; i && n < PT_ADDRS_MAX; i = i->ifa_next)
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !strcmp(i->ifa_name, ifname))
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    !strcmp(i->ifa_name, ifname))
 			addrs[n++] = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
 	freeifaddrs(ifa);
 	return n;
@@ -67,7 +68,8 @@ static int links_walk(link_fn fn, void *ctx)
 		struct nlmsghdr nh;
 		struct ifinfomsg ifi;
 	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+		.nh = { .nlmsg_len = sizeof(req),
+			.nlmsg_type = RTM_GETLINK,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
 		.ifi = { .ifi_family = AF_UNSPEC },
 	};

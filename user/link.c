@@ -57,8 +57,7 @@ static int link_info(int fd, __u32 *prog_id, __u32 *ifindex)
 }
 
 /* A link for a; XDP in native mode, or generic (*generic, or native is unsupported). */
-static int create(const struct pt_attach *a, const struct ptctl *skel, bool *generic,
-		  bool fallback)
+static int create(const struct pt_attach *a, const struct ptctl *skel, bool *generic, bool fallback)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, o);
 	int fd, prog = prog_fd(skel, a->hook);
@@ -77,14 +76,17 @@ static int create(const struct pt_attach *a, const struct ptctl *skel, bool *gen
 static int attach_error(const struct pt_attach *a, bool generic, int err)
 {
 	if (hooks[a->hook].type == BPF_XDP && (err == -EBUSY || err == -EEXIST))
-		return pt_error("%s already has an XDP program; ptctl needs the XDP hook", a->ifname);
+		return pt_error("%s already has an XDP program; ptctl needs the XDP hook",
+				a->ifname);
 	return pt_error("cannot attach %s%s to %s: %s", hooks[a->hook].name,
-			hooks[a->hook].type != BPF_XDP ? "" : generic ? " (generic mode)" : " (native mode)",
+			hooks[a->hook].type != BPF_XDP ? "" :
+			generic			       ? " (generic mode)" :
+							 " (native mode)",
 			a->ifname, strerror(-err));
 }
 
-int pt_links_attach(const char *dir, const struct pt_attach *att, int n,
-		    const struct ptctl *skel, bool *generic, bool fallback)
+int pt_links_attach(const char *dir, const struct pt_attach *att, int n, const struct ptctl *skel,
+		    bool *generic, bool fallback)
 {
 	char path[PT_PIN_MAX];
 	int fd[PT_MAX_ATTACH], i, err = 0;
@@ -210,7 +212,8 @@ int pt_links_detach(const char *dir)
 			continue;
 		/* Explicitly: another process may hold the link open. */
 		if (bpf_link_detach(fd) && errno != EINVAL)
-			ret = pt_error("cannot detach %s: %s", hooks[att[i].hook].name, strerror(errno));
+			ret = pt_error("cannot detach %s: %s", hooks[att[i].hook].name,
+				       strerror(errno));
 		close(fd);
 		unlink(path);
 	}
@@ -225,8 +228,8 @@ static bool hook_runs(enum pt_hook h, int ifindex, __u32 prog_id)
 	if (hooks[h].type == BPF_XDP) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
-		return !bpf_xdp_query(ifindex, 0, &q) && (q.drv_prog_id == prog_id ||
-							  q.skb_prog_id == prog_id);
+		return !bpf_xdp_query(ifindex, 0, &q) &&
+		       (q.drv_prog_id == prog_id || q.skb_prog_id == prog_id);
 	}
 	if (bpf_prog_query(ifindex, hooks[h].type, 0, NULL, ids, &n))
 		return false;
@@ -249,7 +252,8 @@ int pt_links_list(const char *dir, int wan_ifindex, struct pt_attach *att, int m
 		pin_path(dir, a, path);
 		fd = bpf_obj_get(path);
 		a->attached = fd >= 0 && a->ifindex && !link_info(fd, &prog_id, &link_ifindex) &&
-			      link_ifindex == (__u32)a->ifindex && hook_runs(a->hook, a->ifindex, prog_id);
+			      link_ifindex == (__u32)a->ifindex &&
+			      hook_runs(a->hook, a->ifindex, prog_id);
 		if (fd >= 0)
 			close(fd);
 	}

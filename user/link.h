@@ -38,8 +38,8 @@ struct pt_attach {
  * all or none. XDP in generic mode if *generic, else native; fallback:
  * generic where the WAN driver has no native XDP (*generic says which).
  */
-int pt_links_attach(const char *dir, const struct pt_attach *att, int n,
-		    const struct ptctl *skel, bool *generic, bool fallback);
+int pt_links_attach(const char *dir, const struct pt_attach *att, int n, const struct ptctl *skel,
+		    bool *generic, bool fallback);
 /* Swaps the programs of every link pinned in dir for the skeleton's: all or none. */
 int pt_links_update(const char *dir, const struct ptctl *skel);
 /* Detaches every link pinned in dir and removes its pin. */

@@ -77,7 +77,8 @@ static int parse_load_opts(int argc, char **argv, struct load_opts *o)
 			else if (!strcmp(optarg, "generic"))
 				o->mode = MODE_GENERIC;
 			else
-				return pt_error("unknown mode '%s' (use native or generic)", optarg);
+				return pt_error("unknown mode '%s' (use native or generic)",
+						optarg);
 			break;
 		case 'w':
 			if (inet_pton(AF_INET, optarg, &a) != 1 || !a.s_addr)
@@ -151,8 +152,7 @@ static int merge_old_config(struct load_opts *o, const struct pt_config *old)
  * (XDP cannot send to a bridge: the fast path sends to its ports). pt_lan
  * gets what the datapath needs to know of them.
  */
-static int attachments(const struct load_opts *o, const struct ptctl *skel,
-		       struct pt_attach *att)
+static int attachments(const struct load_opts *o, const struct ptctl *skel, struct pt_attach *att)
 {
 	int n = 0, ports[PT_MAX_LAN_PORTS], n_ports, master, fd = bpf_map__fd(skel->maps.pt_lan);
 	char bname[IF_NAMESIZE];
@@ -171,7 +171,8 @@ static int attachments(const struct load_opts *o, const struct ptctl *skel,
 		if (n_ports < 0)
 			return -1;
 		if (n + n_ports > PT_MAX_ATTACH)
-			return pt_error("--fastpath covers more than %d interfaces", PT_MAX_LAN_PORTS);
+			return pt_error("--fastpath covers more than %d interfaces",
+					PT_MAX_LAN_PORTS);
 		/* Its routes and addresses are the bridge's: the fast path would find none. */
 		if (master)
 			return pt_error("%s is a port of %s: give --fastpath %s", name,
@@ -292,8 +293,8 @@ static void loaded_note(const struct load_opts *o, bool upgrade)
 	pt_fastpath_str(&o->cfg, fast, sizeof(fast));
 	pt_note("%s %s: xdp %s, WAN address %s%s, mark 0x%x/0x%x, fast path %s",
 		upgrade ? "reloaded" : "loaded", o->dev, pt_xdp_mode_str(&o->cfg),
-		pinned ? addr : "that of ", pinned ? "" : o->dev, o->cfg.mark,
-		o->cfg.mark_mask, fast);
+		pinned ? addr : "that of ", pinned ? "" : o->dev, o->cfg.mark, o->cfg.mark_mask,
+		fast);
 }
 
 int cmd_load(int argc, char **argv)
@@ -327,7 +328,8 @@ static int end_all_flows(const struct pt_dev *d)
 {
 	__u32 wan[PT_ADDRS_MAX];
 
-	return pt_ct_end_flows(&d->cfg, wan, pt_wan_addrs(&d->m, &d->cfg, wan), NULL, 0) < 0 ? -1 : 0;
+	return pt_ct_end_flows(&d->cfg, wan, pt_wan_addrs(&d->m, &d->cfg, wan), NULL, 0) < 0 ? -1 :
+											       0;
 }
 
 /* Whatever the pins say: every ptctl program off the interface, the pins gone. */
@@ -392,7 +394,8 @@ int cmd_unload(int argc, char **argv)
 		return unload_force(argv[optind]);
 	if (keep && !if_nametoindex(argv[optind]) && pt_dev_loaded(argv[optind])) {
 		pt_note("%s is gone: its rules and holders kept for its return ('ptctl load %s' "
-			"attaches again)", argv[optind], argv[optind]);
+			"attaches again)",
+			argv[optind], argv[optind]);
 		return 0;
 	}
 	if (pt_dev_open(&d, argv[optind], PT_OPEN_LOCK)) {

@@ -15,7 +15,7 @@
 #include "out.h"
 #include "pins.h"
 
-#define LOCK_NOTE_MS 1000   /* say we wait after this long ... */
+#define LOCK_NOTE_MS	1000  /* say we wait after this long ... */
 #define LOCK_GIVE_UP_MS 60000 /* ... and give up after this */
 
 static bool is_bpffs(const char *path)
@@ -44,7 +44,8 @@ static bool ns_of_init(const char *ns)
 static int private_mounts(void)
 {
 	return pt_error("%s is not a bpffs in this mount namespace (as under 'ip netns exec'); "
-			"run ptctl with 'nsenter --net=/run/netns/NAME' instead", PT_BPFFS);
+			"run ptctl with 'nsenter --net=/run/netns/NAME' instead",
+			PT_BPFFS);
 }
 
 int pt_bpffs_check(void)

@@ -18,11 +18,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PT_BPFFS "/sys/fs/bpf"
+#define PT_BPFFS    "/sys/fs/bpf"
 #define PT_PIN_ROOT PT_BPFFS "/ptctl"
-#define PT_ROOT_MAX 64 /* a namespace root: PT_PIN_ROOT[/netns:INODE] */
-#define PT_DIR_MAX 96  /* a pin directory: the root and IFACE */
-#define PT_PIN_MAX 128 /* a pin in it */
+#define PT_ROOT_MAX 64	/* a namespace root: PT_PIN_ROOT[/netns:INODE] */
+#define PT_DIR_MAX  96	/* a pin directory: the root and IFACE */
+#define PT_PIN_MAX  128 /* a pin in it */
 
 /* bpffs mounted at PT_BPFFS, mounting it if that lasts beyond this process. */
 int pt_bpffs_ensure(void);

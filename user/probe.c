@@ -7,6 +7,8 @@
 #include "probe.h"
 
 /* The kernel functions the datapath calls, and where a modular kernel keeps them. */
+/* A table, one entry a line: */
+/* clang-format off */
 static const struct {
 	const char *func;
 	const char *module;
@@ -21,6 +23,7 @@ static const struct {
 	{ "bpf_ct_change_timeout", "nf_conntrack" },
 	{ "bpf_ct_set_nat_info", "nf_nat" },
 };
+/* clang-format on */
 
 static bool has_func(struct btf *vmlinux, const char *func, const char *module)
 {
@@ -54,8 +57,9 @@ int pt_probe_kernel(void)
 				      pt_error("the kernel has no %s: ptctl needs the %s module "
 					       "(modprobe %s) with BTF, Linux 6.6 or later",
 					       kfuncs[i].func, kfuncs[i].module, kfuncs[i].module) :
-				      pt_error("the kernel has no %s: ptctl needs Linux 6.6 or later",
-					       kfuncs[i].func);
+				      pt_error(
+					      "the kernel has no %s: ptctl needs Linux 6.6 or later",
+					      kfuncs[i].func);
 	btf__free(vmlinux);
 	return ret;
 }

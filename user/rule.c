@@ -60,10 +60,12 @@ int pt_parse_name(const char *s, char *name, char *err)
 	if (!len)
 		return ERR("empty rule name");
 	if (len >= PT_NAME_LEN)
-		return ERR("rule name '%s' is too long (at most %d characters)", s, PT_NAME_LEN - 1);
+		return ERR("rule name '%s' is too long (at most %d characters)", s,
+			   PT_NAME_LEN - 1);
 	for (const char *c = s; *c; c++)
 		if (!isalnum((unsigned char)*c) && !strchr("-_.", *c))
-			return ERR("invalid rule name '%s': use letters, digits, '-', '_' and '.'", s);
+			return ERR("invalid rule name '%s': use letters, digits, '-', '_' and '.'",
+				   s);
 	memcpy(name, s, len + 1);
 	return 0;
 }
@@ -225,7 +227,8 @@ int pt_parse_mark(const char *s, __u32 *mark, __u32 *mask, char *err)
 		*slash++ = '\0';
 	*mask = UINT32_MAX;
 	if (pt_parse_u32(buf, mark) || (slash && pt_parse_u32(slash, mask)))
-		return ERR("invalid mark '%s': expected VALUE[/MASK], e.g. 0x70740000/0xffff0000", s);
+		return ERR("invalid mark '%s': expected VALUE[/MASK], e.g. 0x70740000/0xffff0000",
+			   s);
 	if (!*mark || !*mask || (*mark & ~*mask))
 		return ERR("mark '%s': value must be non-zero and within the mask", s);
 	return 0;
@@ -293,9 +296,9 @@ int pt_rule_complete(const struct pt_rule *r, char *err)
 bool pt_rule_same(const struct pt_rule *a, const struct pt_rule *b)
 {
 	return !strcmp(a->name, b->name) && a->enabled == b->enabled && a->policy == b->policy &&
-	       a->peer == b->peer &&
-	       a->timeout_s == b->timeout_s && !memcmp(&a->trigger, &b->trigger, sizeof(a->trigger)) &&
-	       a->n_open == b->n_open && a->n_open <= PT_MAX_OPEN &&
+	       a->peer == b->peer && a->timeout_s == b->timeout_s &&
+	       !memcmp(&a->trigger, &b->trigger, sizeof(a->trigger)) && a->n_open == b->n_open &&
+	       a->n_open <= PT_MAX_OPEN &&
 	       !memcmp(a->open, b->open, a->n_open * sizeof(a->open[0])) &&
 	       a->n_allow == b->n_allow && a->n_allow <= PT_MAX_ALLOW &&
 	       !memcmp(a->allow, b->allow, a->n_allow * sizeof(a->allow[0]));
@@ -321,7 +324,7 @@ static int trig_slots_needed(const struct pt_rule *rules, __u32 n_rules, __u32 s
 			int n = 0;
 
 			if (c < n_rules && (c == self || !pt_rule_defined(&rules[c]) ||
-						 !(cand->proto & proto) || !pt_ranges_overlap(cand, t)))
+					    !(cand->proto & proto) || !pt_ranges_overlap(cand, t)))
 				continue;
 			point = cand->lo > t->lo ? cand->lo : t->lo;
 			for (__u32 i = 0; i < n_rules; i++) {

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include "ptctl.h"
 
-#define PT_ERR_LEN 256
+#define PT_ERR_LEN   256
 #define PT_RANGE_STR 24 /* "both:65535-65535" and NUL */
 
 int pt_parse_name(const char *s, char *name, char *err);

@@ -363,11 +363,14 @@ int pt_store_check(const struct pt_maps *m, const struct pt_rule *rules, char *e
 		const char *proto = k < 65536 ? "tcp" : "udp";
 
 		if (open[k] != open[PT_PORT_KEYS + k])
-			ret = snprintf(err, PT_ERR_LEN, "pt_open_idx has rule %d for %s:%u, the rules say %d",
-				       (int)open[PT_PORT_KEYS + k] - 1, proto, k % 65536, (int)open[k] - 1);
+			ret = snprintf(err, PT_ERR_LEN,
+				       "pt_open_idx has rule %d for %s:%u, the rules say %d",
+				       (int)open[PT_PORT_KEYS + k] - 1, proto, k % 65536,
+				       (int)open[k] - 1);
 		else if (!slot_is(&trig[PT_PORT_KEYS + k], &trig[k]))
-			ret = snprintf(err, PT_ERR_LEN, "pt_trig_idx disagrees with the rules on %s:%u",
-				       proto, k % 65536);
+			ret = snprintf(err, PT_ERR_LEN,
+				       "pt_trig_idx disagrees with the rules on %s:%u", proto,
+				       k % 65536);
 	}
 	ret = ret ? -1 : 0;
 out:

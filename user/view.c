@@ -51,7 +51,8 @@ static void view_peers(const struct pt_maps *m, struct pt_rule_view *v, __u64 si
 		int best = -1;
 
 		for (int i = 0; i < PT_MAX_PEERS; i++)
-			if (pt_ip4(ps.addr[i]) && !taken[i] && (best < 0 || ps.seen_ns[i] > ps.seen_ns[best]))
+			if (pt_ip4(ps.addr[i]) && !taken[i] &&
+			    (best < 0 || ps.seen_ns[i] > ps.seen_ns[best]))
 				best = i;
 		if (best < 0)
 			break;
@@ -72,8 +73,10 @@ static void view_holder(const struct pt_maps *m, struct pt_rule_view *v, __u64 n
 	v->active = true;
 	v->holder = pt_ip4(a->addr);
 	/* Whole seconds, rounded up: 0 only once it expired. */
-	v->seconds_left = idle < r->timeout_s * NSEC_PER_SEC ?
-				  (r->timeout_s * NSEC_PER_SEC - idle + NSEC_PER_SEC - 1) / NSEC_PER_SEC : 1;
+	v->seconds_left =
+		idle < r->timeout_s * NSEC_PER_SEC ?
+			(r->timeout_s * NSEC_PER_SEC - idle + NSEC_PER_SEC - 1) / NSEC_PER_SEC :
+			1;
 	v->held_seconds = now > a->since_ns ? (now - a->since_ns) / NSEC_PER_SEC : 0;
 	if (r->peer == PT_PEER_CONTACTED)
 		view_peers(m, v, a->since_ns);
@@ -100,7 +103,8 @@ int pt_view_rules(const struct pt_maps *m, struct pt_rule_view *out)
 		v->id = id;
 		v->rule = rules[id];
 		view_holder(m, v, now);
-		if (pt_percpu_sum(PT_FD(m, pt_rule_stats), id, (__u64 *)&v->st, sizeof(v->st) / 8)) {
+		if (pt_percpu_sum(PT_FD(m, pt_rule_stats), id, (__u64 *)&v->st,
+				  sizeof(v->st) / 8)) {
 			free(rules);
 			return pt_error("cannot read counters of rule '%s': %s", v->rule.name,
 					strerror(errno));

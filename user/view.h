@@ -10,10 +10,10 @@
 struct pt_rule_view {
 	__u32 id;
 	struct pt_rule rule;
-	bool active;		/* enabled, held and not expired */
-	__u32 holder;		/* network order; 0 when idle */
-	__u64 seconds_left;	/* until expiry, while active */
-	__u64 held_seconds;	/* since the holder took the rule */
+	bool active;		   /* enabled, held and not expired */
+	__u32 holder;		   /* network order; 0 when idle */
+	__u64 seconds_left;	   /* until expiry, while active */
+	__u64 held_seconds;	   /* since the holder took the rule */
 	__u32 peers[PT_MAX_PEERS]; /* --peer contacted: whom the holder contacted, network order */
 	int n_peers;
 	struct pt_rule_stats st; /* summed over CPUs */

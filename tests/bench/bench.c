@@ -25,17 +25,17 @@
 #include "view.h"
 #include "bench_empty.skel.h"
 
-#define WAN FIX_WAN
-#define LAN "192.168.1.10"
-#define REMOTE "203.0.113.9"
+#define WAN	  FIX_WAN
+#define LAN	  "192.168.1.10"
+#define REMOTE	  "203.0.113.9"
 #define TRIG_BASE 10000 /* rule i: trigger tcp:TRIG_BASE+i ... */
 #define OPEN_BASE 20000 /* ... opens tcp:OPEN_BASE+i */
 #define TIMEOUT_S 3600	/* outlasts the bench: the rule stays active */
 #define TC_ACT_OK 0
 
 #define REPEAT_DEFAULT 1000000
-#define RUNS_DEFAULT 5
-#define RUNS_MAX 99
+#define RUNS_DEFAULT   5
+#define RUNS_MAX       99
 
 enum hook { HOOK_XDP, HOOK_TC };
 
@@ -49,7 +49,7 @@ struct bench_case {
 	enum hook hook;
 	const char *saddr, *daddr;
 	__u16 sport, dport;
-	size_t expect;	/* pt_stats counter each run bumps (and no other outcome) */
+	size_t expect; /* pt_stats counter each run bumps (and no other outcome) */
 };
 
 /*
@@ -58,38 +58,70 @@ struct bench_case {
  * WAN:open port -> REMOTE:80, and LAN's trigger flow LAN:33333 -> REMOTE.
  */
 static const struct bench_case cases[] = {
-	{ .name = "xdp not an open port (80)", .hook = HOOK_XDP,
-	  .saddr = REMOTE, .sport = 40000, .daddr = WAN, .dport = 80,
+	{ .name = "xdp not an open port (80)",
+	  .hook = HOOK_XDP,
+	  .saddr = REMOTE,
+	  .sport = 40000,
+	  .daddr = WAN,
+	  .dport = 80,
 	  .expect = STAT(xdp_passed) },
-	{ .name = "xdp triggered flow", .hook = HOOK_XDP,
-	  .saddr = REMOTE, .sport = 40000, .daddr = WAN, .dport = PORT_OPEN,
+	{ .name = "xdp triggered flow",
+	  .hook = HOOK_XDP,
+	  .saddr = REMOTE,
+	  .sport = 40000,
+	  .daddr = WAN,
+	  .dport = PORT_OPEN,
 	  .expect = STAT(xdp_forwarded) },
-	{ .name = "xdp open port, router's flow", .hook = HOOK_XDP,
-	  .saddr = REMOTE, .sport = 80, .daddr = WAN, .dport = PORT_OPEN,
+	{ .name = "xdp open port, router's flow",
+	  .hook = HOOK_XDP,
+	  .saddr = REMOTE,
+	  .sport = 80,
+	  .daddr = WAN,
+	  .dport = PORT_OPEN,
 	  .expect = STAT(xdp_tracked) },
-	{ .name = "tc no trigger, masqueraded", .hook = HOOK_TC,
-	  .saddr = WAN, .sport = 40000, .daddr = REMOTE, .dport = 443,
+	{ .name = "tc no trigger, masqueraded",
+	  .hook = HOOK_TC,
+	  .saddr = WAN,
+	  .sport = 40000,
+	  .daddr = REMOTE,
+	  .dport = 443,
 	  .expect = STAT(tc_seen) },
-	{ .name = "tc no trigger, LAN src", .hook = HOOK_TC,
-	  .saddr = LAN, .sport = 40000, .daddr = REMOTE, .dport = 443,
+	{ .name = "tc no trigger, LAN src",
+	  .hook = HOOK_TC,
+	  .saddr = LAN,
+	  .sport = 40000,
+	  .daddr = REMOTE,
+	  .dport = 443,
 	  .expect = STAT(tc_seen) },
-	{ .name = "tc trigger, LAN-initiated", .hook = HOOK_TC,
-	  .saddr = LAN, .sport = 33333, .daddr = REMOTE, .dport = PORT_TRIG,
+	{ .name = "tc trigger, LAN-initiated",
+	  .hook = HOOK_TC,
+	  .saddr = LAN,
+	  .sport = 33333,
+	  .daddr = REMOTE,
+	  .dport = PORT_TRIG,
 	  .expect = STAT(tc_trigger) },
-	{ .name = "tc trigger refused, no flow", .hook = HOOK_TC,
-	  .saddr = WAN, .sport = 33334, .daddr = REMOTE, .dport = PORT_TRIG,
+	{ .name = "tc trigger refused, no flow",
+	  .hook = HOOK_TC,
+	  .saddr = WAN,
+	  .sport = 33334,
+	  .daddr = REMOTE,
+	  .dport = PORT_TRIG,
 	  .expect = STAT(tc_refused) },
-	{ .name = "tc triggered flow, holder's", .hook = HOOK_TC,
-	  .saddr = WAN, .sport = PORT_OPEN, .daddr = REMOTE, .dport = 40000,
+	{ .name = "tc triggered flow, holder's",
+	  .hook = HOOK_TC,
+	  .saddr = WAN,
+	  .sport = PORT_OPEN,
+	  .daddr = REMOTE,
+	  .dport = 40000,
 	  .expect = STAT(tc_replies) },
 };
 
 /* What a packet can come to; a run must bump its case's counter and no other. */
 static const size_t outcomes[] = {
-	STAT(xdp_forwarded), STAT(xdp_new_flows), STAT(xdp_passed), STAT(xdp_tracked),
-	STAT(xdp_closed), STAT(xdp_bad_holder), STAT(xdp_bad_peer), STAT(xdp_ct_full),
-	STAT(xdp_parse_fail), STAT(tc_trigger), STAT(tc_refused), STAT(tc_replies),
-	STAT(tc_stale), STAT(tc_parse_fail),
+	STAT(xdp_forwarded),  STAT(xdp_new_flows),  STAT(xdp_passed),	STAT(xdp_tracked),
+	STAT(xdp_closed),     STAT(xdp_bad_holder), STAT(xdp_bad_peer), STAT(xdp_ct_full),
+	STAT(xdp_parse_fail), STAT(tc_trigger),	    STAT(tc_refused),	STAT(tc_replies),
+	STAT(tc_stale),	      STAT(tc_parse_fail),
 };
 
 static const int rule_counts[] = { 1, 1000 };
@@ -140,8 +172,11 @@ static __u16 case_port(__u16 port, int n_rules)
 static size_t case_frame(const struct bench_case *c, int n_rules, __u8 *frame)
 {
 	struct pkt_spec s = {
-		.proto = IPPROTO_TCP, .saddr = c->saddr, .daddr = c->daddr,
-		.sport = case_port(c->sport, n_rules), .dport = case_port(c->dport, n_rules),
+		.proto = IPPROTO_TCP,
+		.saddr = c->saddr,
+		.daddr = c->daddr,
+		.sport = case_port(c->sport, n_rules),
+		.dport = case_port(c->dport, n_rules),
 		.payload_len = 10,
 	};
 
@@ -164,10 +199,16 @@ static int run_once(struct setup *s, const struct bench_case *c)
 static int setup_open(struct setup *s, int n_rules)
 {
 	char name[16], trigger[16], open[16];
-	struct fix_ct trig = { .proto = IPPROTO_TCP, .src = LAN, .sport = 33333, .dst = REMOTE,
+	struct fix_ct trig = { .proto = IPPROTO_TCP,
+			       .src = LAN,
+			       .sport = 33333,
+			       .dst = REMOTE,
 			       .dport = TRIG_BASE + n_rules - 1 };
-	struct fix_ct own = { .proto = IPPROTO_TCP, .src = WAN, .sport = OPEN_BASE + n_rules - 1,
-			      .dst = REMOTE, .dport = 80 };
+	struct fix_ct own = { .proto = IPPROTO_TCP,
+			      .src = WAN,
+			      .sport = OPEN_BASE + n_rules - 1,
+			      .dst = REMOTE,
+			      .dport = 80 };
 	struct pt_holder a;
 
 	s->n_rules = n_rules;
@@ -212,10 +253,9 @@ static void bench_close(struct bench *b)
 static int prog_fd(struct bench *b, struct setup *s, const struct bench_case *c, bool real)
 {
 	if (c->hook == HOOK_XDP)
-		return bpf_program__fd(real ? s->f.skel->progs.pt_xdp_in
-					    : b->empty->progs.bench_xdp_empty);
-	return bpf_program__fd(real ? s->f.skel->progs.pt_tc_out
-				    : b->empty->progs.bench_tc_empty);
+		return bpf_program__fd(real ? s->f.skel->progs.pt_xdp_in :
+					      b->empty->progs.bench_xdp_empty);
+	return bpf_program__fd(real ? s->f.skel->progs.pt_tc_out : b->empty->progs.bench_tc_empty);
 }
 
 static int stats_read(struct setup *s, struct pt_stats *st)
@@ -294,8 +334,7 @@ static double median(double *v, int n)
 }
 
 /* The case with ptctl's program and with the empty one, runs interleaved. */
-static int measure(struct bench *b, struct setup *s, const struct bench_case *c,
-		   struct result *res)
+static int measure(struct bench *b, struct setup *s, const struct bench_case *c, struct result *res)
 {
 	double real[RUNS_MAX], empty[RUNS_MAX];
 	__u8 frame[PKT_MAX];
@@ -326,8 +365,8 @@ static void print_header(const struct bench *b)
 	       "                hits the last one added (active, held by %s)\n"
 	       "  The packets run as on the WAN interface of a namespace set up as a router,\n"
 	       "  its conntrack holding the flows of the cases.\n\n",
-	       u.release, sysconf(_SC_NPROCESSORS_ONLN), b->runs, b->repeat, TRIG_BASE,
-	       OPEN_BASE, LAN);
+	       u.release, sysconf(_SC_NPROCESSORS_ONLN), b->runs, b->repeat, TRIG_BASE, OPEN_BASE,
+	       LAN);
 	printf("%-32s %5s %8s %13s %7s %7s\n", "case", "rules", "ns/pkt", "empty ns/pkt", "+ns",
 	       "ratio");
 }
@@ -356,9 +395,10 @@ static int bench_all(struct bench *b)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: bench [-r REPEAT] [-n RUNS]\n"
-		     "  -r REPEAT  runs per BPF_PROG_TEST_RUN (default %d)\n"
-		     "  -n RUNS    test runs per case, median taken (default %d, at most %d)\n",
+	fprintf(out,
+		"Usage: bench [-r REPEAT] [-n RUNS]\n"
+		"  -r REPEAT  runs per BPF_PROG_TEST_RUN (default %d)\n"
+		"  -n RUNS    test runs per case, median taken (default %d, at most %d)\n",
 		REPEAT_DEFAULT, RUNS_DEFAULT, RUNS_MAX);
 }
 

@@ -90,8 +90,8 @@ int fwd_count(struct xdp_md *ctx)
 		return XDP_PASS;
 	len = bpf_ntohs(udp->len);
 	/* Pseudo header, then the UDP header and payload (at most 128 bytes). */
-	sum = (ip->saddr & 0xffff) + (ip->saddr >> 16) + (ip->daddr & 0xffff) +
-	      (ip->daddr >> 16) + bpf_htons(IPPROTO_UDP) + udp->len;
+	sum = (ip->saddr & 0xffff) + (ip->saddr >> 16) + (ip->daddr & 0xffff) + (ip->daddr >> 16) +
+	      bpf_htons(IPPROTO_UDP) + udp->len;
 	sum = sum16(udp, (len + 1) / 2, end, sum);
 	if (ip->daddr == expect_dst && ip->ttl == expect_ttl && !fold(sum16(ip, 10, end, 0)) &&
 	    (!udp->check || !fold(sum)) && !(len & 1))

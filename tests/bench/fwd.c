@@ -62,7 +62,9 @@ static int ifindex(const char *name)
 static int mac(const char *s, __u8 *m)
 {
 	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1], &m[2], &m[3], &m[4],
-		      &m[5]) == 6 ? 0 : -1;
+		      &m[5]) == 6 ?
+		       0 :
+		       -1;
 }
 
 static double now(void)
@@ -76,14 +78,18 @@ static double now(void)
 /* argv: GEN_NS GEN_IF DMAC SRC DST PORT FLOWS PACKETS; returns the seconds it took. */
 static double send_frames(struct fwd *skel, char **argv)
 {
-	struct pkt_spec s = { .proto = IPPROTO_UDP, .saddr = argv[3], .daddr = argv[4],
-			      .sport = 10000, .dport = atoi(argv[5]), .payload_len = 18 };
+	struct pkt_spec s = { .proto = IPPROTO_UDP,
+			      .saddr = argv[3],
+			      .daddr = argv[4],
+			      .sport = 10000,
+			      .dport = atoi(argv[5]),
+			      .payload_len = 18 };
 	__u8 frame[PKT_MAX];
 	size_t len = pkt_build(frame, &s); /* 14 + 20 + 8 + 18 = 60: a minimum frame */
 	struct xdp_md ctx = { .data_end = len };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = BATCH);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+		    .batch_size = BATCH);
 	double t0;
 
 	if (enter(argv[0]) || !(ctx.ingress_ifindex = ifindex(argv[1])) || mac(argv[2], frame))

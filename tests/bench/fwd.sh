@@ -31,6 +31,7 @@
 # take the path it claims (ptctl stats). FWD_ROUNDS, FWD_PACKETS: defaults 5, 5000000.
 cd "$(dirname "$0")/../.." || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "fwd.sh: needs root (network namespaces, XDP)" >&2; exit 1; }
+# shellcheck disable=SC2034 # read by topology.sh
 PT_NS=ptfwd$$ TOPO_LAN3=1
 # shellcheck source=../lib/topology.sh
 source tests/lib/topology.sh

@@ -4,6 +4,7 @@
 # interface. FUZZ_COUNT lines (default 3000), FUZZ_SEED (default: random,
 # printed, to replay a failure).
 cd "$(dirname "$0")/../.." || exit 1
+# shellcheck disable=SC2034 # read by topology.sh
 PT_NS=ptfuzz$$
 # shellcheck source=../lib/topology.sh
 source tests/lib/topology.sh

@@ -6,6 +6,7 @@
 # completion completing; the example rules accepted by `ptctl apply`.
 # Needs (besides the topology's): systemd (systemd-analyze), groff-base (groff).
 cd "$(dirname "$0")/../.." || exit 1
+# shellcheck disable=SC2034 # read by topology.sh
 PT_NS=ptinst$$
 # shellcheck source=../lib/topology.sh
 source tests/lib/topology.sh

@@ -14,14 +14,12 @@ source tests/lib/report.sh
 
 # Everything ptctl could change: rules and holders, programs, links, pins.
 snapshot() {
-	local f rules
+	local rules
 	rules=$(ptctl_r -j list --dev wan0 2>/dev/null) && echo "$rules"
 	in_r ip -d link show | grep -o 'prog/xdp.*'
 	in_r tc filter show dev wan0 egress
 	find "$(r_root)" 2>/dev/null | sort
-	for f in $(find "$(r_root)" -name 'link_*' 2>/dev/null); do
-		bpftool link show pinned "$f"
-	done
+	find "$(r_root)" -name 'link_*' -exec bpftool link show pinned {} \; 2>/dev/null
 }
 
 # expect_error DESC SUBSTRING ARGS...: fails cleanly, says why, changes nothing.

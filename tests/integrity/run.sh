@@ -34,8 +34,9 @@ trap cleanup EXIT
 
 not() { ! "$@"; }
 xdp_on() { in_r ip link show "$1" | grep -q xdp; }
+# shellcheck disable=SC2120 # called through check, with an interface
 healthy() { ptctl_r status --dev "${1:-wan0}" >/dev/null 2>&1; }
-rule_names() { ptctl_r -j list --dev "${1:-wan0}" | grep -o '"name":"[^"]*"' | cut -d'"' -f4 | sort | tr '\n' ' '; }
+rule_names() { ptctl_r -j list --dev wan0 | grep -o '"name":"[^"]*"' | cut -d'"' -f4 | sort | tr '\n' ' '; }
 consistent() { ptctl_r -j status --dev wan0 | grep -q '"indexes_consistent":true'; }
 
 check "load wan0" ptctl_ok load wan0 --mode native
@@ -165,7 +166,7 @@ put_back() { rm -f "$(r_pins)/$1"; mv "/sys/fs/bpf/ptint-$1" "$(r_pins)/$1"; }
 cp_pin_aside pt_rules
 bpftool map create "$(r_pins)/pt_rules" type hash key 4 value 64 entries 1024 name pt_rules
 out=$(vg list 2>&1)
-me="ptctl $(sed -n 's/^#define PT_VERSION "\(.*\)"/\1/p' include/ptctl.h) (ABI $(sed -n 's/^#define PT_ABI \([0-9]*\)$/\1/p' include/ptctl.h))"
+me="ptctl $(sed -n 's/^#define PT_VERSION[[:space:]]*"\(.*\)"/\1/p' include/ptctl.h) (ABI $(sed -n 's/^#define PT_ABI[[:space:]]*\([0-9]*\)$/\1/p' include/ptctl.h))"
 check "pt_rules of another size: refused, naming who made it" [ "$out" = "Error: the pins of wan0 (map pt_rules differs) were made by $me, this is $me: run 'ptctl unload --force wan0', then load it again" ]
 out=$(vg add-rule z --trigger udp:9 --open udp:9 2>&1)
 check "...a change too, nothing read or written (valgrind)" [ $? = 1 ]

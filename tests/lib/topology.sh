@@ -198,8 +198,7 @@ topo_up() {
 	in_r sysctl -qw net.ipv4.ip_forward=1
 	topo_firewall
 	# Wait for the links (bounded): ARP through the bridge and across the WAN.
-	local i
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		in_h1 ping -c1 -W1 -q $W >/dev/null 2>&1 && in_h2 ping -c1 -W1 -q $W >/dev/null 2>&1 &&
 			{ [ "${TOPO_LAN3:-0}" != 1 ] || in_h3 ping -c1 -W1 -q $W >/dev/null 2>&1; } && return 0
 		sleep 0.1

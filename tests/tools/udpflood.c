@@ -40,8 +40,12 @@ int main(int argc, char **argv)
 		perror("udpflood: raw socket");
 		return 1;
 	}
-	pkt.ip = (struct iphdr){ .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP,
-				 .tot_len = htons(sizeof(pkt)), .daddr = to.sin_addr.s_addr,
+	pkt.ip = (struct iphdr){ .version = 4,
+				 .ihl = 5,
+				 .ttl = 64,
+				 .protocol = IPPROTO_UDP,
+				 .tot_len = htons(sizeof(pkt)),
+				 .daddr = to.sin_addr.s_addr,
 				 .frag_off = htons(heads ? IP_MF : 0) };
 	/* A head's datagram is longer than the fragment: its length says so. */
 	pkt.udp = (struct udphdr){ .dest = htons(atoi(argv[4])),

@@ -54,7 +54,9 @@ int fix_open(struct fix *f)
 int fix_load(struct fix *f)
 {
 	struct pt_config cfg = {
-		.abi = PT_ABI_MAGIC, .mark = PT_MARK_DEFAULT, .mark_mask = PT_MASK_DEFAULT,
+		.abi = PT_ABI_MAGIC,
+		.mark = PT_MARK_DEFAULT,
+		.mark_mask = PT_MASK_DEFAULT,
 	};
 	struct bpf_map *map;
 	__u32 zero = 0;
@@ -69,12 +71,13 @@ int fix_load(struct fix *f)
 	if (!f->skel)
 		return -1;
 	/* Tests never pin: each gets its own maps, and the host's bpffs stays clean. */
-	bpf_object__for_each_map(map, f->skel->obj)
-		bpf_map__set_pin_path(map, NULL);
+	bpf_object__for_each_map(map, f->skel->obj) bpf_map__set_pin_path(map, NULL);
 	if (ptctl__load(f->skel))
 		return -1;
-	f->m = (struct pt_maps){ .skel = f->skel, .release = bpf_program__fd(f->skel->progs.pt_release),
-				 .ifname = "wan", .closing = calloc(1, sizeof(*f->m.closing)) };
+	f->m = (struct pt_maps){ .skel = f->skel,
+				 .release = bpf_program__fd(f->skel->progs.pt_release),
+				 .ifname = "wan",
+				 .closing = calloc(1, sizeof(*f->m.closing)) };
 	f->rules = calloc(PT_MAX_RULES, sizeof(*f->rules));
 	if (!f->rules || !f->m.closing)
 		return -1;
@@ -108,9 +111,9 @@ int fix_add_rule(struct fix *f, const char *name, const char *trigger, const cha
 int fix_run_tc(struct fix *f, const void *frame, __u32 len, struct run_result *r)
 {
 	struct __sk_buff ctx = { .ifindex = f->wan };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
-		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .data_out = r->out,
+		    .data_size_out = sizeof(r->out), .repeat = 1, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
 	int err = bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.pt_tc_out), &o);
 
 	r->retval = o.retval;
@@ -122,9 +125,9 @@ static int run_xdp(const struct bpf_program *prog, __u32 ifindex, const void *fr
 		   struct run_result *r)
 {
 	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
-		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .data_out = r->out,
+		    .data_size_out = sizeof(r->out), .repeat = 1, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
 	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
 
 	r->retval = o.retval;
@@ -174,7 +177,8 @@ int fix_age(struct fix *f, __u32 id, __u64 seconds)
 
 int fix_rule_stats(struct fix *f, __u32 id, struct pt_rule_stats *st)
 {
-	return pt_percpu_sum(PT_FD(&f->m, pt_rule_stats), id, (__u64 *)st, sizeof(*st) / sizeof(__u64));
+	return pt_percpu_sum(PT_FD(&f->m, pt_rule_stats), id, (__u64 *)st,
+			     sizeof(*st) / sizeof(__u64));
 }
 
 int fix_stats(struct fix *f, struct pt_stats *st)
@@ -266,7 +270,9 @@ int fix_ct_add(const struct fix_ct *c)
 		      proto_name(c->proto), c->src, c->dst, c->sport, c->dport,
 		      c->rsrc ? c->rsrc : c->dst, c->rdst ? c->rdst : c->src,
 		      c->rsrc ? c->rsport : c->dport, c->rdst ? c->rdport : c->sport,
-		      tcp ? "--state ESTABLISHED -u SEEN_REPLY" : "-u SEEN_REPLY", c->mark) ? -1 : 0;
+		      tcp ? "--state ESTABLISHED -u SEEN_REPLY" : "-u SEEN_REPLY", c->mark) ?
+		       -1 :
+		       0;
 }
 
 static int ct_update(int proto, const char *src, __u16 sport, const char *dst, __u16 dport,
@@ -274,18 +280,20 @@ static int ct_update(int proto, const char *src, __u16 sport, const char *dst, _
 {
 	return fix_sh("conntrack -U -p %s --orig-src %s --orig-port-src %u --orig-dst %s "
 		      "--orig-port-dst %u %s >/dev/null 2>&1",
-		      proto_name(proto), src, sport, dst, dport, change) ? -1 : 0;
+		      proto_name(proto), src, sport, dst, dport, change) ?
+		       -1 :
+		       0;
 }
 
 int fix_ct_answered(int proto, const char *src, __u16 sport, const char *dst, __u16 dport)
 {
 	/* Status bits only add up (NAT bits are the kernel's): this sets SEEN_REPLY alone. */
 	return ct_update(proto, src, sport, dst, dport,
-			 proto == IPPROTO_TCP ? "--state ESTABLISHED -u SEEN_REPLY" : "-u SEEN_REPLY");
+			 proto == IPPROTO_TCP ? "--state ESTABLISHED -u SEEN_REPLY" :
+						"-u SEEN_REPLY");
 }
 
-int fix_ct_tcp_state(const char *src, __u16 sport, const char *dst, __u16 dport,
-		     const char *state)
+int fix_ct_tcp_state(const char *src, __u16 sport, const char *dst, __u16 dport, const char *state)
 {
 	char change[64];
 

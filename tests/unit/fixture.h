@@ -18,8 +18,8 @@
 #include "ptctl.h"
 #include "ptctl.skel.h"
 
-#define FIX_WAN "198.51.100.1"
-#define FIX_GATEWAY "198.51.100.254"
+#define FIX_WAN	     "198.51.100.1"
+#define FIX_GATEWAY  "198.51.100.254"
 #define FIX_LAN_ADDR "192.168.1.1"
 
 struct fix {
@@ -108,8 +108,7 @@ int fix_ct_get(int proto, const char *src, __u16 sport, const char *dst, __u16 d
 /* Marks the entry of that original tuple answered (SEEN_REPLY), as a reply would: TCP ESTABLISHED. */
 int fix_ct_answered(int proto, const char *src, __u16 sport, const char *dst, __u16 dport);
 /* Sets the TCP state (conntrack's name: SYN_RECV, FIN_WAIT, ...) of that entry. */
-int fix_ct_tcp_state(const char *src, __u16 sport, const char *dst, __u16 dport,
-		     const char *state);
+int fix_ct_tcp_state(const char *src, __u16 sport, const char *dst, __u16 dport, const char *state);
 /* How many entries conntrack holds. */
 int fix_ct_count(void);
 

@@ -15,14 +15,14 @@
 
 struct malformed {
 	const char *name;
-	int proto;		/* frame to start from: IPPROTO_TCP or IPPROTO_UDP */
-	bool bad;		/* a parse failure; else well-formed but not ours */
-	__u16 ethertype;	/* host order; 0: IPv4 */
-	__u8 ver_ihl;		/* first IP byte; 0: as built */
-	__u8 ip_proto;		/* 0: as built */
-	__u16 tot_len;		/* 0: as built */
-	__u16 frag_off;		/* raw field, host order */
-	size_t cut;		/* frame length kept; 0: all */
+	int proto;	 /* frame to start from: IPPROTO_TCP or IPPROTO_UDP */
+	bool bad;	 /* a parse failure; else well-formed but not ours */
+	__u16 ethertype; /* host order; 0: IPv4 */
+	__u8 ver_ihl;	 /* first IP byte; 0: as built */
+	__u8 ip_proto;	 /* 0: as built */
+	__u16 tot_len;	 /* 0: as built */
+	__u16 frag_off;	 /* raw field, host order */
+	size_t cut;	 /* frame length kept; 0: all */
 };
 
 extern const struct malformed malformed_cases[];

@@ -109,6 +109,31 @@ size_t pkt_build(__u8 *buf, const struct pkt_spec *s)
 	return ETH_LEN + ip_len;
 }
 
+size_t pkt_build_icmp_error(__u8 *buf, const char *saddr, const char *daddr, __u8 type, __u8 code,
+			    const __u8 *about)
+{
+	size_t quoted = (about[0] & 0xf) * 4 + 8, ip_len = 20 + 8 + quoted;
+	struct pkt_spec s = { .proto = IPPROTO_UDP, .saddr = saddr, .daddr = daddr };
+	__u8 *ip = buf + ETH_LEN, *icmp = ip + 20;
+	__u16 c;
+
+	pkt_build(buf, &s); /* Ethernet and the IPv4 header's fields, then made ICMP */
+	memset(icmp, 0, 8);
+	memcpy(icmp + 8, about, quoted);
+	icmp[0] = type;
+	icmp[1] = code;
+	c = fold(sum16(icmp, 8 + quoted, 0));
+	icmp[2] = c >> 8;
+	icmp[3] = c & 0xff;
+	ip[2] = ip_len >> 8;
+	ip[3] = ip_len & 0xff;
+	ip[9] = IPPROTO_ICMP;
+	c = pkt_ip_csum(ip, 20);
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+	return ETH_LEN + ip_len;
+}
+
 bool pkt_csums_ok(const __u8 *frame, size_t len)
 {
 	const __u8 *ip = frame + ETH_LEN;

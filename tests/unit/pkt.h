@@ -13,18 +13,25 @@
 #define PKT_MAX 1600
 
 struct pkt_spec {
-	int proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	int proto;		   /* IPPROTO_TCP or IPPROTO_UDP */
 	const char *saddr, *daddr; /* dotted quads */
-	__u16 sport, dport;	/* host order */
-	size_t payload_len;	/* filled with a counting pattern */
-	int ip_opts_len;	/* bytes of IP options (NOPs + EOL), multiple of 4 */
-	bool udp_no_csum;	/* UDP checksum 0: "none" */
-	__u16 frag_off;		/* raw IPv4 frag_off field, host order */
-	__u8 tcp_flags;		/* 0: PSH|ACK */
+	__u16 sport, dport;	   /* host order */
+	size_t payload_len;	   /* filled with a counting pattern */
+	int ip_opts_len;	   /* bytes of IP options (NOPs + EOL), multiple of 4 */
+	bool udp_no_csum;	   /* UDP checksum 0: "none" */
+	__u16 frag_off;		   /* raw IPv4 frag_off field, host order */
+	__u8 tcp_flags;		   /* 0: PSH|ACK */
 };
 
 /* Builds the frame into buf[PKT_MAX]; returns its length. */
 size_t pkt_build(__u8 *buf, const struct pkt_spec *s);
+/*
+ * An ICMP error (type, code) from saddr to daddr about the IP packet at
+ * about, quoting its header and first 8 bytes as RFC 792 has it, into
+ * buf[PKT_MAX]; returns the frame length.
+ */
+size_t pkt_build_icmp_error(__u8 *buf, const char *saddr, const char *daddr, __u8 type, __u8 code,
+			    const __u8 *about);
 /* Ones-complement sum helpers, independent of the datapath's code. */
 __u16 pkt_ip_csum(const __u8 *ip, size_t ihl);
 __u16 pkt_l4_csum(const __u8 *ip, size_t len);

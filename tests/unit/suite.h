@@ -24,26 +24,27 @@ struct suite {
 
 /* state is handed to setup as *state (NULL for a plain test). */
 static inline void suite_add(struct suite *s, const char *name, CMUnitTestFunction fn,
-			     CMFixtureFunction setup, CMFixtureFunction teardown,
-			     const void *state)
+			     CMFixtureFunction setup, CMFixtureFunction teardown, const void *state)
 {
 	s->t = realloc(s->t, (s->n + 1) * sizeof(*s->t));
 	if (!s->t)
 		abort();
 	s->t[s->n++] = (struct CMUnitTest){
-		.name = name, .test_func = fn, .setup_func = setup,
-		.teardown_func = teardown, .initial_state = (void *)state,
+		.name = name,
+		.test_func = fn,
+		.setup_func = setup,
+		.teardown_func = teardown,
+		.initial_state = (void *)state,
 	};
 }
 
 #define SUITE_TEST(s, fn, setup, teardown) suite_add(s, #fn, fn, setup, teardown, NULL)
 
 /* One test per element of cases[n], each named by its .name. */
-#define SUITE_CASES(s, fn, setup, teardown, cases, n)                            \
-	do {                                                                     \
-		for (size_t _i = 0; _i < (n); _i++)                              \
-			suite_add(s, (cases)[_i].name, fn, setup, teardown,      \
-				  &(cases)[_i]);                                 \
+#define SUITE_CASES(s, fn, setup, teardown, cases, n)                                      \
+	do {                                                                               \
+		for (size_t _i = 0; _i < (n); _i++)                                        \
+			suite_add(s, (cases)[_i].name, fn, setup, teardown, &(cases)[_i]); \
 	} while (0)
 
 /* The datapath's counters, summed over CPUs; a failed read fails the test. */

@@ -30,14 +30,15 @@ static void valid_file(void **state)
 	char range[PT_RANGE_STR];
 
 	(void)state;
-	assert_int_equal(parse("# rules of the house\n"
-			       "\n"
-			       "rule irc-dcc trigger tcp:6667 open tcp:59000-59010 timeout 10m # DCC\n"
-			       "   rule game trigger udp:27015 open udp:27000-27014 open tcp:27020 "
-			       "policy newest peer contacted\n"
-			       "rule cam\ttrigger tcp:554 open udp:6970-6999,tcp:7000 "
-			       "allow 192.168.1.0/24,10.0.0.5 disabled\n"),
-			 3);
+	assert_int_equal(
+		parse("# rules of the house\n"
+		      "\n"
+		      "rule irc-dcc trigger tcp:6667 open tcp:59000-59010 timeout 10m # DCC\n"
+		      "   rule game trigger udp:27015 open udp:27000-27014 open tcp:27020 "
+		      "policy newest peer contacted\n"
+		      "rule cam\ttrigger tcp:554 open udp:6970-6999,tcp:7000 "
+		      "allow 192.168.1.0/24,10.0.0.5 disabled\n"),
+		3);
 	assert_string_equal(rules[0].name, "irc-dcc");
 	assert_int_equal(rules[0].timeout_s, 600);
 	assert_int_equal(rules[0].enabled, 1);
@@ -71,6 +72,8 @@ static void no_final_newline(void **state)
 }
 
 /* Each bad file, and the start of the error it must give. */
+/* A table, one entry a line: */
+/* clang-format off */
 static const struct {
 	const char *text;
 	const char *err;
@@ -95,6 +98,7 @@ static const struct {
 	  "t.conf:3: open ports both:15 overlap tcp:10-20 of rule 'a'" },
 	{ "rule a trigger tcp:1 open tcp:10-20,udp:15,tcp:12\n", "t.conf:1: open entries" },
 };
+/* clang-format on */
 
 static void bad_file(void **state)
 {
@@ -181,10 +185,14 @@ static void write_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(valid_file),	    cmocka_unit_test(empty_file),
-		cmocka_unit_test(no_final_newline), cmocka_unit_test(bad_file),
-		cmocka_unit_test(same_port_other_protocol), cmocka_unit_test(trigger_slots),
-		cmocka_unit_test(long_line),	    cmocka_unit_test(write_round_trip),
+		cmocka_unit_test(valid_file),
+		cmocka_unit_test(empty_file),
+		cmocka_unit_test(no_final_newline),
+		cmocka_unit_test(bad_file),
+		cmocka_unit_test(same_port_other_protocol),
+		cmocka_unit_test(trigger_slots),
+		cmocka_unit_test(long_line),
+		cmocka_unit_test(write_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,21 +23,21 @@
 #include "fixture.h"
 #include "pkt.h"
 
-#define WAN FIX_WAN
-#define HOLDER "192.168.1.10"
-#define OTHER "192.168.1.20"
-#define PEER "203.0.113.9"
+#define WAN	  FIX_WAN
+#define HOLDER	  "192.168.1.10"
+#define OTHER	  "192.168.1.20"
+#define PEER	  "203.0.113.9"
 #define PEER_PORT 40000
 #define OPEN_PORT 5000
-#define TIMEOUT 60
+#define TIMEOUT	  60
 
 #define ETH_LEN 14
 /* TCP flags */
-#define FIN 0x01
-#define SYN 0x02
-#define RST 0x04
-#define ACK 0x10
-#define HOLDER_MAC "\x02\x00\x00\x00\x01\x0a"
+#define FIN	    0x01
+#define SYN	    0x02
+#define RST	    0x04
+#define ACK	    0x10
+#define HOLDER_MAC  "\x02\x00\x00\x00\x01\x0a"
 #define GATEWAY_MAC "\x02\x00\x00\x00\x00\xfe"
 
 struct env {
@@ -79,7 +79,8 @@ static int setup(void **state)
 		return -1;
 	lan.l3_ifindex = e->f.lan;
 	if (fix_sh("ip neigh replace " HOLDER " lladdr 02:00:00:00:01:0a dev lan nud permanent && "
-		   "ip neigh replace " FIX_GATEWAY " lladdr 02:00:00:00:00:fe dev wan nud permanent") ||
+		   "ip neigh replace " FIX_GATEWAY
+		   " lladdr 02:00:00:00:00:fe dev wan nud permanent") ||
 	    bpf_map_update_elem(PT_FD(&e->f.m, pt_lan), &e->f.lan, &lan, BPF_ANY) ||
 	    set_fastpath(&e->f, true) || tcp_liberal(true))
 		return -1;
@@ -110,15 +111,23 @@ static void mac_of(const char *ifname, __u8 *mac)
 
 static struct pkt_spec inbound(int proto)
 {
-	return (struct pkt_spec){ .proto = proto, .saddr = PEER, .daddr = WAN,
-				  .sport = PEER_PORT, .dport = OPEN_PORT, .payload_len = 32 };
+	return (struct pkt_spec){ .proto = proto,
+				  .saddr = PEER,
+				  .daddr = WAN,
+				  .sport = PEER_PORT,
+				  .dport = OPEN_PORT,
+				  .payload_len = 32 };
 }
 
 /* The holder's reply on that flow. */
 static struct pkt_spec reply(int proto)
 {
-	return (struct pkt_spec){ .proto = proto, .saddr = HOLDER, .daddr = PEER,
-				  .sport = OPEN_PORT, .dport = PEER_PORT, .payload_len = 32 };
+	return (struct pkt_spec){ .proto = proto,
+				  .saddr = HOLDER,
+				  .daddr = PEER,
+				  .sport = OPEN_PORT,
+				  .dport = PEER_PORT,
+				  .payload_len = 32 };
 }
 
 /* Runs frame through pt_xdp_in (in) or pt_xdp_lan; expects it passed untouched. */
@@ -126,8 +135,9 @@ static void run_pass(struct env *e, bool in, const __u8 *frame, size_t len)
 {
 	struct run_result r;
 
-	assert_int_equal(in ? fix_run_xdp(&e->f, frame, len, &r)
-			    : fix_run_xdp_lan(&e->f, frame, len, &r), 0);
+	assert_int_equal(in ? fix_run_xdp(&e->f, frame, len, &r) :
+			      fix_run_xdp_lan(&e->f, frame, len, &r),
+			 0);
 	assert_int_equal(r.retval, XDP_PASS);
 	assert_int_equal(r.out_len, len);
 	assert_memory_equal(r.out, frame, len);
@@ -170,8 +180,9 @@ static void run_fast(struct env *e, bool inbound_side, const __u8 *in, __u8 *wan
 	ip[11] = c & 0xff;
 	memcpy(want, dmac, 6);
 	mac_of(out_if, want + 6);
-	assert_int_equal(inbound_side ? fix_run_xdp(&e->f, in, len, &r)
-				      : fix_run_xdp_lan(&e->f, in, len, &r), 0);
+	assert_int_equal(inbound_side ? fix_run_xdp(&e->f, in, len, &r) :
+					fix_run_xdp_lan(&e->f, in, len, &r),
+			 0);
 	assert_int_equal(r.retval, XDP_REDIRECT);
 	assert_int_equal(r.out_len, len);
 	assert_memory_equal(r.out, want, len);
@@ -213,8 +224,7 @@ static const struct shape shapes[] = {
 	{ "in_tcp_syn_to_kernel", TCP(0, .tcp_flags = SYN) },
 };
 
-static void fill(struct pkt_spec *s, const char *saddr, const char *daddr, __u16 sport,
-		 __u16 dport)
+static void fill(struct pkt_spec *s, const char *saddr, const char *daddr, __u16 sport, __u16 dport)
 {
 	s->saddr = saddr;
 	s->daddr = daddr;
@@ -234,7 +244,8 @@ static void test_inbound(void **state)
 	fill(&want, PEER, HOLDER, PEER_PORT, OPEN_PORT);
 	answered_flow(e, s.proto);
 	if (c->tcp_state)
-		assert_int_equal(fix_ct_tcp_state(PEER, PEER_PORT, WAN, OPEN_PORT, c->tcp_state), 0);
+		assert_int_equal(fix_ct_tcp_state(PEER, PEER_PORT, WAN, OPEN_PORT, c->tcp_state),
+				 0);
 	if (c->strict)
 		assert_int_equal(tcp_liberal(false), 0);
 	len = pkt_build_pair(in, &s, out, &want, c->pad, c->zero);
@@ -273,6 +284,32 @@ static void test_unanswered_to_kernel(void **state)
 }
 
 /*
+ * ICMP errors about a flow on the fast path go to the kernel untouched, both
+ * ways (RFC 5508: its NAT translates them, the quoted packet included): the
+ * peer's about the holder's reply as it left, the holder's about the peer's
+ * packet as it arrived.
+ */
+static void test_icmp_errors_to_kernel(void **state)
+{
+	struct env *e = *state;
+	struct pkt_spec left = reply(IPPROTO_UDP), arrived = inbound(IPPROTO_UDP);
+	__u8 about[PKT_MAX], frame[PKT_MAX], in[PKT_MAX], out[PKT_MAX];
+	size_t len = udp_pair(in, out);
+
+	answered_flow(e, IPPROTO_UDP);
+	run_fast(e, true, in, out, len, "lan", HOLDER_MAC);
+	left.saddr = WAN;
+	pkt_build(about, &left);
+	run_pass(e, true, frame, pkt_build_icmp_error(frame, PEER, WAN, 3, 3, about + ETH_LEN));
+	arrived.daddr = HOLDER;
+	pkt_build(about, &arrived);
+	run_pass(e, false, frame, pkt_build_icmp_error(frame, HOLDER, PEER, 3, 3, about + ETH_LEN));
+	assert_int_equal(suite_stats(&e->f).xdp_fast, 1);
+	assert_int_equal(suite_stats(&e->f).lan_fast, 0);
+	assert_int_equal(suite_stats(&e->f).xdp_forwarded, 2);
+}
+
+/*
  * A flow marked as ptctl's whose NAT also moved the port (a rule of the
  * router's own setting ptctl's mark on its port forward): the fast path
  * would not redo that NAT. The kernel forwards it.
@@ -284,8 +321,10 @@ static void test_port_moved_to_kernel(void **state)
 	size_t len = udp_pair(in, out);
 
 	assert_int_equal(fix_sh("conntrack -I -p udp -s " PEER " -d " WAN " --sport %u --dport %u "
-				"--dst-nat " HOLDER ":%u -u SEEN_REPLY -m %u -t 120 >/dev/null 2>&1",
-				PEER_PORT, OPEN_PORT, OPEN_PORT + 1, PT_MARK_DEFAULT), 0);
+				"--dst-nat " HOLDER
+				":%u -u SEEN_REPLY -m %u -t 120 >/dev/null 2>&1",
+				PEER_PORT, OPEN_PORT, OPEN_PORT + 1, PT_MARK_DEFAULT),
+			 0);
 	run_pass(e, true, in, len);
 	run_pass(e, true, in, len);
 	assert_int_equal(suite_stats(&e->f).xdp_forwarded, 2);
@@ -315,14 +354,21 @@ static void test_tcp_after_fin(void **state)
 }
 
 /* What ends the fast path: that packet goes to the kernel. */
-enum stop { STOP_OFF, STOP_EXPIRED, STOP_DISABLED, STOP_NEW_HOLDER, STOP_NO_NEIGH,
-	    STOP_NOT_FAST_LAN, STOP_TTL_1 };
+enum stop {
+	STOP_OFF,
+	STOP_EXPIRED,
+	STOP_DISABLED,
+	STOP_NEW_HOLDER,
+	STOP_NO_NEIGH,
+	STOP_NOT_FAST_LAN,
+	STOP_TTL_1
+};
 
 static const struct {
 	const char *name;
 	enum stop how;
 	bool flow_ends; /* the flow's conntrack entry ends with it */
-	bool at_check;	/* at the flow's next check (the hop is looked up then), not its next packet */
+	bool at_check; /* at the flow's next check (the hop is looked up then), not its next packet */
 } stops[] = {
 	{ "stop_fastpath_off", STOP_OFF, false, false },
 	{ "stop_rule_expired", STOP_EXPIRED, true, false },
@@ -432,7 +478,8 @@ static void test_outbound(void **state)
 static void test_outbound_pinned_wan_addr(void **state)
 {
 	struct env *e = *state;
-	struct pkt_spec in = inbound(IPPROTO_UDP), s = reply(IPPROTO_UDP), want = reply(IPPROTO_UDP);
+	struct pkt_spec in = inbound(IPPROTO_UDP), s = reply(IPPROTO_UDP),
+			want = reply(IPPROTO_UDP);
 	__u8 frame[PKT_MAX], out[PKT_MAX];
 	struct pt_config cfg;
 	size_t len;
@@ -448,8 +495,16 @@ static void test_outbound_pinned_wan_addr(void **state)
 }
 
 /* LAN packets that are not a holder's reply on an answered flow pass untouched. */
-enum out_case { OUT_OTHER_HOST, OUT_OTHER_PEER, OUT_UNANSWERED, OUT_FASTPATH_OFF,
-		OUT_WAN_ADDR_GONE, OUT_PORT_FORWARD, OUT_TCP_STRICT, OUT_TCP_FIN };
+enum out_case {
+	OUT_OTHER_HOST,
+	OUT_OTHER_PEER,
+	OUT_UNANSWERED,
+	OUT_FASTPATH_OFF,
+	OUT_WAN_ADDR_GONE,
+	OUT_PORT_FORWARD,
+	OUT_TCP_STRICT,
+	OUT_TCP_FIN
+};
 
 static const struct {
 	const char *name;
@@ -472,9 +527,15 @@ static void test_outbound_pass(void **state)
 	bool tcp = c->how == OUT_TCP_STRICT || c->how == OUT_TCP_FIN;
 	struct pkt_spec s = reply(tcp ? IPPROTO_TCP : IPPROTO_UDP);
 	struct pkt_spec in = inbound(s.proto);
-	struct fix_ct fwd = { .proto = IPPROTO_UDP, .src = PEER, .sport = PEER_PORT, .dst = WAN,
-			      .dport = OPEN_PORT, .rsrc = HOLDER, .rsport = OPEN_PORT,
-			      .rdst = PEER, .rdport = PEER_PORT };
+	struct fix_ct fwd = { .proto = IPPROTO_UDP,
+			      .src = PEER,
+			      .sport = PEER_PORT,
+			      .dst = WAN,
+			      .dport = OPEN_PORT,
+			      .rsrc = HOLDER,
+			      .rsport = OPEN_PORT,
+			      .rdst = PEER,
+			      .rdport = PEER_PORT };
 
 	switch (c->how) {
 	case OUT_UNANSWERED:
@@ -485,8 +546,8 @@ static void test_outbound_pass(void **state)
 		assert_int_equal(fix_sh("ip addr add 198.51.100.5/24 dev wan"), 0);
 		in.daddr = "198.51.100.5";
 		pass(e, true, &in);
-		assert_int_equal(fix_ct_answered(IPPROTO_UDP, PEER, PEER_PORT, in.daddr,
-						 OPEN_PORT), 0);
+		assert_int_equal(fix_ct_answered(IPPROTO_UDP, PEER, PEER_PORT, in.daddr, OPEN_PORT),
+				 0);
 		assert_int_equal(fix_sh("ip addr del 198.51.100.5/24 dev wan"), 0);
 		break;
 	case OUT_PORT_FORWARD:
@@ -518,6 +579,7 @@ int main(void)
 	SUITE_CASES(&s, test_inbound, setup, teardown, shapes, ARRAY_SIZE(shapes));
 	SUITE_TEST(&s, test_unanswered_to_kernel, setup, teardown);
 	SUITE_TEST(&s, test_port_moved_to_kernel, setup, teardown);
+	SUITE_TEST(&s, test_icmp_errors_to_kernel, setup, teardown);
 	SUITE_TEST(&s, test_tcp_after_fin, setup, teardown);
 	SUITE_CASES(&s, test_stop, setup, teardown, stops, ARRAY_SIZE(stops));
 	SUITE_CASES(&s, test_outbound, setup, teardown, outbound_protos,

@@ -21,6 +21,8 @@ struct bad_case {
 	const char *msg; /* must appear in the error */
 };
 
+/* A table, one entry a line: */
+/* clang-format off */
 static const struct bad_case bads[] = {
 	{ "name_empty", NAME, "", "empty rule name" },
 	{ "name_too_long", NAME, "abcdefghijklmnopqrstuvwxyz012345", "too long" },
@@ -97,6 +99,7 @@ static const struct bad_case bads[] = {
 	{ "set_unknown_peer", SET, "peer=known", "unknown peer 'known'" },
 	{ "set_bad_trigger", SET, "trigger=tcp:0", "port 0" },
 };
+/* clang-format on */
 
 /* Runs the parser of kind on in; fills err. */
 static int parse(enum kind kind, const char *in, char *err)
@@ -308,7 +311,9 @@ static void test_allow_valid(void **state)
 	assert_string_equal(buf, "192.168.1.0/24");
 	/* A new list replaces the old one; eight entries fit. */
 	assert_int_equal(pt_parse_allow("10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,"
-					"10.0.0.7,10.0.0.8/31", &r, err), 0);
+					"10.0.0.7,10.0.0.8/31",
+					&r, err),
+			 0);
 	assert_int_equal(r.n_allow, PT_MAX_ALLOW);
 	assert_int_equal(pt_ip4(r.allow[7].addr), inet_addr("10.0.0.8"));
 	assert_int_equal(pt_ip4(r.allow[7].mask), htonl(0xfffffffe));

@@ -22,16 +22,16 @@
 #include "pkt.h"
 #include "store.h"
 
-#define WAN FIX_WAN
-#define HOST_A "192.168.1.10"
-#define HOST_B "192.168.1.20"
-#define PEER "203.0.113.9"
-#define TIMEOUT 60
-#define TRIGGER 6667
+#define WAN	  FIX_WAN
+#define HOST_A	  "192.168.1.10"
+#define HOST_B	  "192.168.1.20"
+#define PEER	  "203.0.113.9"
+#define TIMEOUT	  60
+#define TRIGGER	  6667
 #define HOST_PORT 33333
 
-#define ETH_LEN 14
-#define TC_ACT_OK 0
+#define ETH_LEN	    14
+#define TC_ACT_OK   0
 #define TC_ACT_SHOT 2
 
 struct env {
@@ -128,10 +128,16 @@ static void send_unchanged(struct env *e, const struct pkt_spec *s)
 static void send_to(struct env *e, int proto, const char *host, const char *peer, __u16 dport,
 		    __u16 frag_off)
 {
-	struct pkt_spec s = { .proto = proto, .saddr = host, .daddr = peer, .sport = HOST_PORT,
-			      .dport = dport, .payload_len = 20, .frag_off = frag_off };
-	struct fix_ct ct = { .proto = proto, .src = host, .dst = peer,
-			     .sport = HOST_PORT, .dport = dport };
+	struct pkt_spec s = { .proto = proto,
+			      .saddr = host,
+			      .daddr = peer,
+			      .sport = HOST_PORT,
+			      .dport = dport,
+			      .payload_len = 20,
+			      .frag_off = frag_off };
+	struct fix_ct ct = {
+		.proto = proto, .src = host, .dst = peer, .sport = HOST_PORT, .dport = dport
+	};
 
 	fix_ct_add(&ct); /* fails once it exists: fine */
 	send_unchanged(e, &s);
@@ -175,8 +181,8 @@ static int ev_collect(void *ctx, void *data, size_t size)
 static void expect_events(struct env *e, const struct pt_event *want, int n, int wait_ms)
 {
 	struct ev_log log = {};
-	struct ring_buffer *rb = ring_buffer__new(PT_FD(&e->f.m, pt_events), ev_collect, &log,
-						  NULL);
+	struct ring_buffer *rb =
+		ring_buffer__new(PT_FD(&e->f.m, pt_events), ev_collect, &log, NULL);
 
 	assert_non_null(rb);
 	assert_true(ring_buffer__consume(rb) >= 0);
@@ -218,9 +224,17 @@ struct initiator_case {
 	const char *holder; /* NULL: refused */
 };
 
-#define TCP_CT(...) { .proto = IPPROTO_TCP, __VA_ARGS__ }
-#define UDP_CT(...) { .proto = IPPROTO_UDP, __VA_ARGS__ }
+#define TCP_CT(...)                               \
+	{                                         \
+		.proto = IPPROTO_TCP, __VA_ARGS__ \
+	}
+#define UDP_CT(...)                               \
+	{                                         \
+		.proto = IPPROTO_UDP, __VA_ARGS__ \
+	}
 
+/* A table, one entry a line: */
+/* clang-format off */
 static const struct initiator_case initiators[] = {
 	{ "lan_host_masqueraded",
 	  TCP_CT(.src = HOST_A, .sport = HOST_PORT, .dst = PEER, .dport = TRIGGER,
@@ -251,14 +265,18 @@ static const struct initiator_case initiators[] = {
 	  WAN, 40004, NULL },
 	{ "refused_without_conntrack", {}, HOST_A, HOST_PORT, NULL },
 };
+/* clang-format on */
 
 static void test_initiator(void **state)
 {
 	struct env *e = *state;
 	const struct initiator_case *c = e->param;
 	struct pkt_spec s = { .proto = c->ct.proto ? c->ct.proto : IPPROTO_TCP,
-			      .saddr = c->saddr, .sport = c->sport, .daddr = PEER,
-			      .dport = TRIGGER, .payload_len = 20 };
+			      .saddr = c->saddr,
+			      .sport = c->sport,
+			      .daddr = PEER,
+			      .dport = TRIGGER,
+			      .payload_len = 20 };
 	struct pt_rule_stats rs;
 	struct pt_stats st;
 
@@ -282,10 +300,18 @@ static void test_initiator(void **state)
 static void test_forwarded_flow_never_triggers(void **state)
 {
 	struct env *e = *state;
-	struct pkt_spec in = { .proto = IPPROTO_UDP, .saddr = PEER, .daddr = WAN,
-			       .sport = 7000, .dport = 5000, .payload_len = 16 };
-	struct pkt_spec reply = { .proto = IPPROTO_UDP, .saddr = WAN, .daddr = PEER,
-				  .sport = 5000, .dport = 7000, .payload_len = 16 };
+	struct pkt_spec in = { .proto = IPPROTO_UDP,
+			       .saddr = PEER,
+			       .daddr = WAN,
+			       .sport = 7000,
+			       .dport = 5000,
+			       .payload_len = 16 };
+	struct pkt_spec reply = { .proto = IPPROTO_UDP,
+				  .saddr = WAN,
+				  .daddr = PEER,
+				  .sport = 5000,
+				  .dport = 7000,
+				  .payload_len = 16 };
 	__u8 frame[PKT_MAX];
 	struct run_result r;
 
@@ -325,8 +351,8 @@ static void test_trigger_claims(void **state)
 	assert_int_equal(st.tc_trigger, 1);
 	assert_int_equal(st.tc_refused + st.tc_replies + st.tc_parse_fail, 0);
 	assert_not_active(e, e->idle);
-	expect_events(e, (struct pt_event[]){ event(e, e->game, PT_EV_ACTIVATED, HOST_A, NULL) },
-		      1, 0);
+	expect_events(e, (struct pt_event[]){ event(e, e->game, PT_EV_ACTIVATED, HOST_A, NULL) }, 1,
+		      0);
 }
 
 /* Near misses of the trigger: other ports, the other protocol, the source port. */
@@ -711,15 +737,25 @@ static void test_concurrent_triggers(void **state)
 
 	pthread_barrier_init(&step, NULL, 3);
 	for (int i = 0; i < 2; i++) {
-		struct pkt_spec s = { .proto = IPPROTO_TCP, .saddr = hosts[i], .daddr = PEER,
-				      .sport = HOST_PORT, .dport = TRIGGER, .payload_len = 20 };
-		struct fix_ct ct = { .proto = IPPROTO_TCP, .src = hosts[i], .dst = PEER,
-				     .sport = HOST_PORT, .dport = TRIGGER };
+		struct pkt_spec s = { .proto = IPPROTO_TCP,
+				      .saddr = hosts[i],
+				      .daddr = PEER,
+				      .sport = HOST_PORT,
+				      .dport = TRIGGER,
+				      .payload_len = 20 };
+		struct fix_ct ct = { .proto = IPPROTO_TCP,
+				     .src = hosts[i],
+				     .dst = PEER,
+				     .sport = HOST_PORT,
+				     .dport = TRIGGER };
 
 		assert_int_equal(fix_ct_add(&ct), 0);
 		r[i] = (struct racer){ .fd = bpf_program__fd(e->f.skel->progs.pt_tc_out),
-				       .ifindex = e->f.wan, .cpu = i % libbpf_num_possible_cpus(),
-				       .rounds = rounds, .repeat = repeat, .step = &step };
+				       .ifindex = e->f.wan,
+				       .cpu = i % libbpf_num_possible_cpus(),
+				       .rounds = rounds,
+				       .repeat = repeat,
+				       .step = &step };
 		r[i].len = pkt_build(r[i].frame, &s);
 		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
 	}
@@ -743,8 +779,12 @@ static void test_concurrent_triggers(void **state)
 /* W's packet PEER:40000 -> WAN:port, forwarded by XDP to the holder: a triggered flow. */
 static void forward_inbound(struct env *e, __u16 port)
 {
-	struct pkt_spec s = { .proto = IPPROTO_TCP, .saddr = PEER, .daddr = WAN,
-			      .sport = 40000, .dport = port, .payload_len = 16 };
+	struct pkt_spec s = { .proto = IPPROTO_TCP,
+			      .saddr = PEER,
+			      .daddr = WAN,
+			      .sport = 40000,
+			      .dport = port,
+			      .payload_len = 16 };
 	__u8 in[PKT_MAX];
 	struct run_result r;
 
@@ -755,8 +795,12 @@ static void forward_inbound(struct env *e, __u16 port)
 /* The holder's packet on it, as it leaves "wan" after the kernel's reverse NAT. */
 static struct pkt_spec holder_reply(const char *wan_addr)
 {
-	return (struct pkt_spec){ .proto = IPPROTO_TCP, .saddr = wan_addr, .daddr = PEER,
-				  .sport = 5000, .dport = 40000, .payload_len = 32 };
+	return (struct pkt_spec){ .proto = IPPROTO_TCP,
+				  .saddr = wan_addr,
+				  .daddr = PEER,
+				  .sport = 5000,
+				  .dport = 40000,
+				  .payload_len = 32 };
 }
 
 static bool flow_exists(void)
@@ -821,7 +865,8 @@ static void test_former_wan_address_dropped(void **state)
 
 	forward_inbound(e, 5000);
 	assert_int_equal(fix_sh("sysctl -qw net.ipv4.conf.wan.promote_secondaries=1 && "
-				"ip addr add 198.51.100.2/24 dev wan && ip addr del " WAN "/24 dev wan"),
+				"ip addr add 198.51.100.2/24 dev wan && ip addr del " WAN
+				"/24 dev wan"),
 			 0);
 	send_verdict(e, &s, TC_ACT_SHOT);
 	assert_int_equal(stats(e).tc_stale, 1);
@@ -833,10 +878,21 @@ static void test_former_wan_address_dropped(void **state)
 static void test_own_connection_from_open_port(void **state)
 {
 	struct env *e = *state;
-	struct fix_ct ct = { .proto = IPPROTO_TCP, .src = HOST_B, .sport = 5000, .dst = PEER,
-			     .dport = 80, .rsrc = PEER, .rsport = 80, .rdst = WAN, .rdport = 5000 };
-	struct pkt_spec s = { .proto = IPPROTO_TCP, .saddr = WAN, .daddr = PEER, .sport = 5000,
-			      .dport = 80, .payload_len = 10 };
+	struct fix_ct ct = { .proto = IPPROTO_TCP,
+			     .src = HOST_B,
+			     .sport = 5000,
+			     .dst = PEER,
+			     .dport = 80,
+			     .rsrc = PEER,
+			     .rsport = 80,
+			     .rdst = WAN,
+			     .rdport = 5000 };
+	struct pkt_spec s = { .proto = IPPROTO_TCP,
+			      .saddr = WAN,
+			      .daddr = PEER,
+			      .sport = 5000,
+			      .dport = 80,
+			      .payload_len = 10 };
 	struct fix_ct_entry got;
 
 	assert_int_equal(fix_ct_add(&ct), 0);

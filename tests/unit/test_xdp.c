@@ -18,12 +18,12 @@
 #include "pkt.h"
 #include "store.h"
 
-#define WAN FIX_WAN
-#define HOLDER "192.168.1.10"
-#define OTHER "192.168.1.20"
-#define PEER "203.0.113.9"
+#define WAN	  FIX_WAN
+#define HOLDER	  "192.168.1.10"
+#define OTHER	  "192.168.1.20"
+#define PEER	  "203.0.113.9"
 #define PEER_PORT 40000
-#define TIMEOUT 60
+#define TIMEOUT	  60
 
 #define ETH_LEN 14
 
@@ -64,8 +64,12 @@ static int teardown(void **state)
 /* An inbound packet from the Internet to the WAN address. */
 static struct pkt_spec inbound(int proto, __u16 dport)
 {
-	return (struct pkt_spec){ .proto = proto, .saddr = PEER, .daddr = WAN,
-				  .sport = PEER_PORT, .dport = dport, .payload_len = 32 };
+	return (struct pkt_spec){ .proto = proto,
+				  .saddr = PEER,
+				  .daddr = WAN,
+				  .sport = PEER_PORT,
+				  .dport = dport,
+				  .payload_len = 32 };
 }
 
 static struct pt_stats stats(struct env *e)
@@ -100,8 +104,8 @@ static void assert_flow(const struct pkt_spec *s, const char *holder)
 	struct fix_ct_entry ct;
 
 	if (!holder) {
-		assert_int_not_equal(fix_ct_get(s->proto, s->saddr, s->sport, s->daddr, s->dport,
-						&ct), 0);
+		assert_int_not_equal(
+			fix_ct_get(s->proto, s->saddr, s->sport, s->daddr, s->dport, &ct), 0);
 		return;
 	}
 	assert_int_equal(fix_ct_get(s->proto, s->saddr, s->sport, s->daddr, s->dport, &ct), 0);
@@ -119,9 +123,10 @@ struct shape {
 	size_t pad;	      /* Ethernet padding after the IP packet */
 };
 
-#define SHAPE(_proto, _port, ...) \
-	.spec = { .proto = IPPROTO_##_proto, .dport = _port, __VA_ARGS__ }
+#define SHAPE(_proto, _port, ...) .spec = { .proto = IPPROTO_##_proto, .dport = _port, __VA_ARGS__ }
 
+/* A table, one entry a line: */
+/* clang-format off */
 static const struct shape shapes[] = {
 	{ "tcp", SHAPE(TCP, 5000, .payload_len = 32) },
 	{ "udp", SHAPE(UDP, 5000, .payload_len = 32) },
@@ -136,6 +141,7 @@ static const struct shape shapes[] = {
 	{ "tcp_large", SHAPE(TCP, 5000, .payload_len = 1460) },
 	{ "udp_padded_frame", SHAPE(UDP, 5000), .pad = 18 },
 };
+/* clang-format on */
 
 static void test_new_flow(void **state)
 {
@@ -207,12 +213,14 @@ struct pass_case {
 	__u16 dport;
 	const char *daddr; /* NULL: the WAN address */
 	enum rule_state rule;
-	size_t counter;	   /* the pt_stats field that counts it */
+	size_t counter; /* the pt_stats field that counts it */
 };
 
 #define PASSED offsetof(struct pt_stats, xdp_passed)
 #define CLOSED offsetof(struct pt_stats, xdp_closed)
 
+/* A table, one entry a line: */
+/* clang-format off */
 static const struct pass_case passes[] = {
 	{ "pass_closed_port", IPPROTO_TCP, 5002, NULL, ST_HELD, PASSED },
 	{ "pass_closed_port_below_range", IPPROTO_UDP, 5009, NULL, ST_HELD, PASSED },
@@ -229,6 +237,7 @@ static const struct pass_case passes[] = {
 	{ "pass_rule_deleted", IPPROTO_TCP, 5000, NULL, ST_DELETED, PASSED },
 	{ "pass_holder_of_deleted_rule_in_slot", IPPROTO_TCP, 5000, NULL, ST_SLOT_REUSED, CLOSED },
 };
+/* clang-format on */
 
 /*
  * game deleted and defined again in the same slot, and its former holder
@@ -279,8 +288,8 @@ static void assert_left_alone(struct env *e, size_t counter)
 	assert_int_equal(st.xdp_seen, 1);
 	assert_int_equal(*(__u64 *)((char *)&st + counter), 1);
 	assert_int_equal(st.xdp_forwarded + st.xdp_passed + st.xdp_parse_fail + st.xdp_closed +
-				 st.xdp_tracked + st.xdp_bad_holder + st.xdp_bad_peer + st.xdp_ct_full +
-				 st.xdp_not_contacted,
+				 st.xdp_tracked + st.xdp_bad_holder + st.xdp_bad_peer +
+				 st.xdp_ct_full + st.xdp_not_contacted,
 			 1);
 	assert_int_equal(st.xdp_new_flows, 0);
 	assert_int_equal(rule_stats(e, e->game).pkts_in, 0);
@@ -313,10 +322,14 @@ struct tracked_case {
 	struct fix_ct ct;
 };
 
-#define TRACKED(_src, ...)                                                         \
-	{ .proto = IPPROTO_TCP, .src = _src, .sport = 5000, .dst = PEER, .dport = 80, \
-	  __VA_ARGS__ }
+#define TRACKED(_src, ...)                                                                  \
+	{                                                                                   \
+		.proto = IPPROTO_TCP, .src = _src, .sport = 5000, .dst = PEER, .dport = 80, \
+		__VA_ARGS__                                                                 \
+	}
 
+/* A table, one entry a line: */
+/* clang-format off */
 static const struct tracked_case tracked[] = {
 	{ "lan_host_connection", TRACKED(OTHER, .rsrc = PEER, .rsport = 80, .rdst = WAN,
 					 .rdport = 5000) },
@@ -327,6 +340,7 @@ static const struct tracked_case tracked[] = {
 	  { .proto = IPPROTO_TCP, .src = PEER, .sport = 80, .dst = WAN, .dport = 5000,
 	    .rsrc = OTHER, .rsport = 8080, .rdst = PEER, .rdport = 80 } },
 };
+/* clang-format on */
 
 static void test_tracked(void **state)
 {
@@ -390,10 +404,8 @@ static const struct {
 	const char *name;
 	const char *holder;
 } bad_holders[] = {
-	{ "holder_behind_wan", "203.0.113.50" },
-	{ "holder_on_wan_link", "198.51.100.77" },
-	{ "holder_router_wan_address", WAN },
-	{ "holder_router_lan_address", FIX_LAN_ADDR },
+	{ "holder_behind_wan", "203.0.113.50" }, { "holder_on_wan_link", "198.51.100.77" },
+	{ "holder_router_wan_address", WAN },	 { "holder_router_lan_address", FIX_LAN_ADDR },
 	{ "holder_broadcast", "192.168.1.255" },
 };
 
