@@ -11,6 +11,8 @@ PKGS=(
 	# netns demo, end-to-end, integrity and generated command-line tests
 	iproute2 nftables conntrack socat nmap tcpdump
 	iputils-ping ethtool util-linux procps kmod python3 valgrind
+	# ops test: ptctl stats --prometheus read by a real parser
+	python3-prometheus-client
 	# install test: unit file and man page checks
 	systemd groff-base
 	# make lint: shell scripts and C layout

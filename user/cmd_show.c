@@ -11,58 +11,11 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "cmd.h"
+#include "counters.h"
+#include "metrics.h"
 #include "out.h"
 #include "store.h"
 #include "view.h"
-
-struct counter {
-	const char *key;  /* JSON key */
-	const char *text; /* label in text output */
-	size_t off;
-};
-
-/* A table, one entry a line: */
-/* clang-format off */
-#define RULE_COUNTER(f, t) { #f, t, offsetof(struct pt_rule_stats, f) }
-static const struct counter rule_counters[] = {
-	RULE_COUNTER(pkts_in, "packets in"),   RULE_COUNTER(bytes_in, "bytes in"),
-	RULE_COUNTER(pkts_out, "packets out"), RULE_COUNTER(bytes_out, "bytes out"),
-	RULE_COUNTER(triggers, "triggers"),    RULE_COUNTER(activations, "activations"),
-	RULE_COUNTER(conflicts, "conflicts"),
-};
-
-#define STAT(f, t) { #f, t, offsetof(struct pt_stats, f) }
-static const struct counter stats_counters[] = {
-	STAT(xdp_seen, "inbound packets seen"),
-	STAT(xdp_forwarded, "inbound packets of triggered flows"),
-	STAT(xdp_new_flows, "inbound flows opened (conntrack entries)"),
-	STAT(xdp_passed, "inbound passed (not for an open port)"),
-	STAT(xdp_tracked, "inbound of the router's own connections"),
-	STAT(xdp_closed, "inbound to an idle rule or a former holder"),
-	STAT(xdp_bad_holder, "inbound refused: holder not a LAN host"),
-	STAT(xdp_bad_peer, "inbound refused: source not on the WAN side"),
-	STAT(xdp_ct_full, "inbound refused: conntrack took no entry (full, clash)"),
-	STAT(xdp_not_contacted, "inbound refused: a peer the holder did not contact"),
-	STAT(xdp_parse_fail, "inbound not parsed (malformed)"),
-	STAT(xdp_fast, "inbound forwarded on the fast path"),
-	STAT(lan_seen, "LAN packets seen (fast path)"),
-	STAT(lan_fast, "outbound forwarded on the fast path"),
-	STAT(tc_seen, "outbound packets seen"),
-	STAT(tc_trigger, "outbound trigger packets of LAN hosts"),
-	STAT(tc_refused, "trigger-port packets refused: not LAN-initiated"),
-	STAT(tc_replies, "outbound packets of triggered flows"),
-	STAT(tc_stale, "outbound dropped: former WAN address"),
-	STAT(tc_parse_fail, "outbound not parsed (malformed)"),
-	STAT(ev_limited, "events not sent: over the rate limit"),
-	STAT(ev_lost, "events not sent: ring buffer full"),
-};
-/* clang-format on */
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-static __u64 counter_val(const void *base, const struct counter *c)
-{
-	return *(const __u64 *)((const char *)base + c->off);
-}
 
 static const char *state_str(const struct pt_rule_view *v)
 {
@@ -174,8 +127,8 @@ static void rule_json(const struct pt_rule_view *v)
 		jw_null("holder");
 	jw_uint("seconds_left", v->seconds_left);
 	jw_uint("held_seconds", v->held_seconds);
-	for (size_t i = 0; i < N_OF(rule_counters); i++)
-		jw_uint(rule_counters[i].key, counter_val(&v->st, &rule_counters[i]));
+	for (size_t i = 0; i < pt_n_rule_counters; i++)
+		jw_uint(pt_rule_counters[i].key, pt_counter_val(&v->st, &pt_rule_counters[i]));
 	jw_end();
 }
 
@@ -341,10 +294,10 @@ static void status_text(const struct pt_rule_view *v)
 		       (unsigned long long)v->held_seconds);
 		printf("%-13s %llu\n", "seconds left:", (unsigned long long)v->seconds_left);
 	}
-	for (size_t i = 0; i < N_OF(rule_counters); i++) {
-		snprintf(buf, sizeof(buf), "%s:", rule_counters[i].text);
+	for (size_t i = 0; i < pt_n_rule_counters; i++) {
+		snprintf(buf, sizeof(buf), "%s:", pt_rule_counters[i].text);
 		printf("%-13s %llu\n", buf,
-		       (unsigned long long)counter_val(&v->st, &rule_counters[i]));
+		       (unsigned long long)pt_counter_val(&v->st, &pt_rule_counters[i]));
 	}
 }
 
@@ -464,35 +417,64 @@ int cmd_status(int argc, char **argv)
 	return n < 0 ? -1 : in.problem[0] ? 3 : 0;
 }
 
-int cmd_stats(int argc, char **argv)
+static void stats_print(const char *dev, const struct pt_stats *st)
 {
-	struct pt_dev d = PT_DEV_INIT;
-	struct pt_stats st;
-	const char *dev;
-
-	if (pt_dev_args(argc, argv, &dev, NULL) || pt_dev_open(&d, dev, 0) ||
-	    pt_percpu_sum(PT_FD(&d.m, pt_stats), 0, (__u64 *)&st, sizeof(st) / sizeof(__u64))) {
-		if (d.m.skel)
-			pt_error("cannot read the counters of %s", d.name);
-		pt_dev_close(&d);
-		return -1;
-	}
-	pt_dev_close(&d);
 	if (pt_json) {
 		jw_obj(NULL);
-		jw_str("dev", d.name);
+		jw_str("dev", dev);
 	} else {
-		printf("%s:\n", d.name);
+		printf("%s:\n", dev);
 	}
-	for (size_t i = 0; i < N_OF(stats_counters); i++) {
-		__u64 val = counter_val(&st, &stats_counters[i]);
+	for (size_t i = 0; i < pt_n_stat_counters; i++) {
+		__u64 val = pt_counter_val(st, &pt_stat_counters[i]);
 
 		if (pt_json)
-			jw_uint(stats_counters[i].key, val);
+			jw_uint(pt_stat_counters[i].key, val);
 		else
-			printf("  %-48s %llu\n", stats_counters[i].text, (unsigned long long)val);
+			printf("  %-48s %llu\n", pt_stat_counters[i].text, (unsigned long long)val);
 	}
 	if (pt_json)
 		jw_end();
-	return 0;
+}
+
+/* stats [--prometheus]: the datapath's counters; Prometheus: the rules' too, and their state. */
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{ "prometheus", no_argument, NULL, 'P' },
+		{},
+	};
+	struct pt_rule_view *views = NULL;
+	struct pt_dev d = PT_DEV_INIT;
+	const char *dev = NULL;
+	bool prometheus = false;
+	struct pt_stats st;
+	int c, n = 0;
+
+	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
+		if (c == 'd')
+			dev = optarg;
+		else if (c == 'P')
+			prometheus = true;
+		else
+			return -1;
+	}
+	if (optind < argc)
+		return pt_usage(argv[0], "too many arguments");
+	if (prometheus && pt_json)
+		return pt_usage(argv[0], "--prometheus is a format of its own: no -j");
+	if (pt_dev_open(&d, dev, 0))
+		return -1;
+	if (pt_percpu_sum(PT_FD(&d.m, pt_stats), 0, (__u64 *)&st, sizeof(st) / sizeof(__u64)))
+		n = pt_error("cannot read the counters of %s", d.name);
+	else if (prometheus)
+		n = collect(&d, &views);
+	if (n >= 0 && prometheus)
+		pt_metrics_write(stdout, d.name, &st, views, n);
+	else if (n >= 0)
+		stats_print(d.name, &st);
+	free(views);
+	pt_dev_close(&d);
+	return n < 0 ? -1 : 0;
 }

@@ -33,7 +33,7 @@ static const struct pt_command {
 	{ "save", cmd_save, "[--dev IFACE]" },
 	{ "list", cmd_list, "[--dev IFACE]" },
 	{ "status", cmd_status, "[--dev IFACE] [NAME]" },
-	{ "stats", cmd_stats, "[--dev IFACE]" },
+	{ "stats", cmd_stats, "[--dev IFACE] [--prometheus]" },
 	{ "monitor", cmd_monitor, "[--dev IFACE] [--count N]" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -21,7 +21,7 @@ conf() { printf '%s\n' "$@" >"$CONF"; }
 
 topo_up || { fail "topology"; report ops; exit 1; }
 CONF=$(mktemp /tmp/ptops.XXXXXX.conf)
-trap 'rm -f "$CONF"; topo_down' EXIT
+trap 'rm -f "$CONF" "$CONF.json"; topo_down' EXIT
 for h in 1 2; do
 	for port in 5000 5001 5002 5003; do
 		"in_h$h" timeout 120 socat TCP-LISTEN:$port,reuseaddr,fork SYSTEM:"echo h$h" &
@@ -57,6 +57,14 @@ out=$(ptctl_r status a)
 check "status shows holder and time left" grep -q "^holder: *$H1 (for" <<<"$out"
 check "status of an unknown rule fails" not ptctl_r status nope 2>/dev/null
 check "stats counts forwarded packets" [ "$(ptctl_r -j stats | json_field xdp_forwarded)" -gt 0 ]
+# stats --prometheus, read by prometheus_client's parser, says what list says.
+ptctl_r -j list >"$CONF.json"
+out=$(ptctl_r stats --prometheus | tests/tools/prom_check.py "$CONF.json" 2>&1)
+check "stats --prometheus: the rules' counters and state as list has them${out:+ ($out)}" \
+	[ "$out" -gt 0 ] 2>/dev/null
+check "...the holder among them" grep -q "^ptctl_rule_holder_info{dev=\"wan0\",rule=\"a\",holder=\"$H1\"} 1$" \
+	<<<"$(ptctl_r stats --prometheus)"
+check "stats --prometheus -j: refused" not ptctl_r -j stats --prometheus >/dev/null 2>&1
 
 # disable, enable, release
 pkts=$(status_of a pkts_in)
