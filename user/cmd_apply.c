@@ -160,11 +160,6 @@ out:
 
 int cmd_apply(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "check", no_argument, NULL, 'c' },
-		{},
-	};
 	struct plan *p = calloc(1, sizeof(*p));
 	struct pt_rule *have = NULL, *old = NULL;
 	const char *dev = NULL;
@@ -174,7 +169,7 @@ int cmd_apply(int argc, char **argv)
 
 	if (!p)
 		return pt_error("out of memory");
-	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
+	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
 		if (c == 'c')
 			only_check = true;
 		else if (c == 'd')

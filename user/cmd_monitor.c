@@ -138,11 +138,6 @@ static int on_event(void *ctx, void *data, size_t size)
 
 int cmd_monitor(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "count", required_argument, NULL, 'c' },
-		{},
-	};
 	struct pt_dev d = PT_DEV_INIT;
 	struct monitor mon = {};
 	const char *dev = NULL;
@@ -150,7 +145,7 @@ int cmd_monitor(int argc, char **argv)
 	__u32 count;
 	int c, lock = -1, err = 0;
 
-	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
+	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
 		if (c == 'd')
 			dev = optarg;
 		else if (c == 'c' && !pt_parse_u32(optarg, &count) && count)

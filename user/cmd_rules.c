@@ -30,27 +30,17 @@ static void close_rules(struct pt_dev *d, struct pt_rule *rules)
 /* add-rule's options are the rule properties of pt_rule_set(), plus --dev. */
 static int parse_rule_opts(int argc, char **argv, const char **dev, struct pt_rule *r)
 {
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "trigger", required_argument, NULL, 'p' },
-		{ "open", required_argument, NULL, 'p' },
-		{ "timeout", required_argument, NULL, 'p' },
-		{ "allow", required_argument, NULL, 'p' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "peer", required_argument, NULL, 'p' },
-		{ "disabled", no_argument, NULL, 'p' },
-		{},
-	};
+	const char *key;
 	char err[PT_ERR_LEN];
-	int c, idx;
+	int c;
 
 	pt_rule_init(r);
-	while ((c = pt_getopt(argc, argv, opts, &idx)) != -1) {
+	while ((c = pt_getopt(argc, argv, &key)) != -1) {
 		if (c == 'd')
 			*dev = optarg;
 		else if (c != 'p')
 			return -1;
-		else if (pt_rule_set(r, opts[idx].name, optarg, err))
+		else if (pt_rule_set(r, key, optarg, err))
 			return pt_error("%s", err);
 	}
 	if (optind != argc - 1)

@@ -234,11 +234,15 @@ static void instance_line(const struct instance *in, int n_rules)
 	const struct pt_dev *d = in->d;
 	char wan[256], fast[128];
 
+	char line[512];
+
 	wan_str(in, wan, sizeof(wan));
 	pt_fastpath_str(&d->cfg, fast, sizeof(fast));
-	printf("%s: WAN address %s, xdp %s, mark 0x%x/0x%x, fast path %s, %d rule%s\n", d->name,
-	       wan, pt_xdp_mode_str(&d->cfg), d->cfg.mark, d->cfg.mark_mask, fast, n_rules,
-	       n_rules == 1 ? "" : "s");
+	snprintf(line, sizeof(line),
+		 "WAN address %s, xdp %s, mark 0x%x/0x%x, fast path %s, %d rule%s", wan,
+		 pt_xdp_mode_str(&d->cfg), d->cfg.mark, d->cfg.mark_mask, fast, n_rules,
+		 n_rules == 1 ? "" : "s");
+	pt_wrapped(printf("%s: ", d->name), line, 4);
 }
 
 static void warn_degraded(const struct instance *in)
@@ -247,13 +251,33 @@ static void warn_degraded(const struct instance *in)
 		pt_warn("ptctl on %s is degraded: %s", in->d->name, in->problem);
 }
 
-static void list_text(const struct instance *in, const struct pt_rule_view *v, int n)
+/*
+ * One line a rule in 80 columns (a long name gets a line of its own, open
+ * ports wrap): what is open to whom, for how long. --wide has the rest.
+ */
+static void list_narrow(const struct pt_rule_view *v, int n)
+{
+	char addr[INET_ADDRSTRLEN], open[256];
+
+	printf("%-16s %-8s %-15s %7s %s\n", "RULE", "STATE", "HOLDER", "LEFT", "OPEN");
+	for (int i = 0; i < n; i++, v++) {
+		join_open(&v->rule, open, sizeof(open), ", ");
+		holder_str(v, addr);
+		if (strlen(v->rule.name) > 16)
+			printf("%s\n%16s", v->rule.name, "");
+		else
+			printf("%-16s", v->rule.name);
+		printf(" %-8s %-15s %7llu ", state_str(v), addr,
+		       (unsigned long long)v->seconds_left);
+		pt_wrapped(50, open, 50);
+	}
+}
+
+/* list --wide: one line a rule, trigger, timeout and counters too (about 150 columns). */
+static void list_wide(const struct pt_rule_view *v, int n)
 {
 	char addr[INET_ADDRSTRLEN], trig[PT_RANGE_STR], open[256], h[4][16];
 
-	instance_line(in, n);
-	if (!n)
-		return;
 	printf("%-16s %-16s %-22s %7s %-3s %-8s %-15s %6s %7s %7s %7s %7s %8s %9s\n", "RULE",
 	       "TRIGGER", "OPEN", "TIMEOUT", "ON", "STATE", "HOLDER", "LEFT", "PKT-IN", "BYTE-IN",
 	       "PKT-OUT", "BYTE-OUT", "TRIGGERS", "CONFLICTS");
@@ -312,11 +336,22 @@ int cmd_list(int argc, char **argv)
 {
 	struct pt_rule_view *views = NULL;
 	struct pt_dev d = PT_DEV_INIT;
+	const char *dev = NULL;
 	struct instance in;
-	const char *dev;
-	int n = -1;
+	bool wide = false;
+	int c, n = -1;
 
-	if (!pt_dev_args(argc, argv, &dev, NULL) && !pt_dev_open(&d, dev, 0))
+	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
+		if (c == 'd')
+			dev = optarg;
+		else if (c == 'w')
+			wide = true;
+		else
+			return -1;
+	}
+	if (optind < argc)
+		return pt_usage(argv[0], "too many arguments");
+	if (!pt_dev_open(&d, dev, 0))
 		n = collect(&d, &views);
 	if (n >= 0) {
 		instance_get(&d, &in);
@@ -331,7 +366,11 @@ int cmd_list(int argc, char **argv)
 		jw_end();
 		jw_end();
 	} else if (n >= 0) {
-		list_text(&in, views, n);
+		instance_line(&in, n);
+		if (n && wide)
+			list_wide(views, n);
+		else if (n)
+			list_narrow(views, n);
 	}
 	free(views);
 	pt_dev_close(&d);
@@ -378,17 +417,13 @@ static int status_instance(const struct pt_dev *d, struct instance *in, int n)
 /* status [NAME]: one rule, or the instance; exit status 3 when it is degraded. */
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{},
-	};
 	struct pt_rule_view *views = NULL;
 	struct pt_dev d = PT_DEV_INIT;
 	const char *dev = NULL, *name;
 	struct instance in;
 	int c, n = -1, i;
 
-	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
+	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
 		if (c != 'd')
 			return -1;
 		dev = optarg;
@@ -440,11 +475,6 @@ static void stats_print(const char *dev, const struct pt_stats *st)
 /* stats [--prometheus]: the datapath's counters; Prometheus: the rules' too, and their state. */
 int cmd_stats(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "prometheus", no_argument, NULL, 'P' },
-		{},
-	};
 	struct pt_rule_view *views = NULL;
 	struct pt_dev d = PT_DEV_INIT;
 	const char *dev = NULL;
@@ -452,7 +482,7 @@ int cmd_stats(int argc, char **argv)
 	struct pt_stats st;
 	int c, n = 0;
 
-	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
+	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
 		if (c == 'd')
 			dev = optarg;
 		else if (c == 'P')

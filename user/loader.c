@@ -58,18 +58,11 @@ static int parse_fastpath(char *list, struct pt_config *cfg)
 
 static int parse_load_opts(int argc, char **argv, struct load_opts *o)
 {
-	static const struct option opts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "wan-addr", required_argument, NULL, 'w' },
-		{ "mark", required_argument, NULL, 'k' },
-		{ "fastpath", required_argument, NULL, 'f' },
-		{},
-	};
 	char err[PT_ERR_LEN];
 	struct in_addr a;
 	int c;
 
-	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
+	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "native"))
@@ -369,16 +362,11 @@ static int unload_force(const char *dev)
  */
 int cmd_unload(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "keep-if-gone", no_argument, NULL, 'k' },
-		{},
-	};
 	bool force = false, keep = false;
 	struct pt_dev d = PT_DEV_INIT;
 	int c, err;
 
-	while ((c = pt_getopt(argc, argv, opts, NULL)) != -1) {
+	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
 		if (c != 'f' && c != 'k')
 			return -1;
 		force |= c == 'f';

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "out.h"
 
 bool pt_json;
 bool pt_pretty;
 static bool quiet;
+static bool jw_error; /* writing an error object: no schema */
 
 #define JW_DEPTH 16
 static int jw_depth;
@@ -91,6 +93,8 @@ static void jw_open(const char *key, char c)
 		jw_first[++jw_depth] = true;
 		jw_closer[jw_depth] = c == '{' ? '}' : ']';
 	}
+	if (jw_depth == 1 && c == '{' && !jw_error)
+		jw_uint("schema", PT_JSON_SCHEMA);
 }
 
 void jw_obj(const char *key)
@@ -139,6 +143,24 @@ void jw_null(const char *key)
 	fputs("null", stdout);
 }
 
+void pt_wrapped(int col, const char *text, int indent)
+{
+	for (const char *w = text; *w;) {
+		int len = strcspn(w, " ");
+
+		if (w != text && col + 1 + len > 80)
+			col = printf("\n%*s", indent, "") - 1;
+		else if (w != text)
+			col += printf(" ");
+		for (int i = 0; i < len; i++)
+			putchar(w[i] == PT_GLUE ? ' ' : w[i]);
+		col += len;
+		w += len;
+		w += strspn(w, " ");
+	}
+	putchar('\n');
+}
+
 void pt_quiet(bool on)
 {
 	quiet = on;
@@ -165,9 +187,11 @@ int pt_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	if (pt_json) {
 		vsnprintf(msg, sizeof(msg), fmt, ap);
+		jw_error = true;
 		jw_obj(NULL);
 		jw_str("error", msg);
 		jw_end();
+		jw_error = false;
 	} else {
 		message("Error", fmt, ap);
 	}

@@ -23,6 +23,21 @@ void pt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* While on, pt_error() reports nothing (an attempt whose failure is fine). */
 void pt_quiet(bool on);
 
+/* Joins two words that pt_wrapped() keeps on one line (it prints a blank). */
+#define PT_GLUE '\x1f'
+/*
+ * Prints the words of text from column col on (the cursor's), wrapping
+ * before column 80 to column indent, and a newline: text that fits 80 columns.
+ */
+void pt_wrapped(int col, const char *text, int indent);
+
+/*
+ * Every JSON document ptctl prints (error objects aside, as bpftool's) starts
+ * with "schema": the version of its layout. Fields are only ever added; this
+ * changes only if one is removed or changes meaning.
+ */
+#define PT_JSON_SCHEMA 1
+
 /* JSON writer: pass key NULL inside arrays. */
 void jw_obj(const char *key);
 void jw_arr(const char *key);

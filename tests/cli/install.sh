@@ -63,7 +63,7 @@ else
 fi
 
 # The man page: renders cleanly and documents every command of `ptctl -h`.
-cmds=$(build/ptctl -h | sed -n '/^Commands:/,/^$/s/^  ptctl \([a-z-]*\).*/\1/p')
+cmds=$(build/ptctl -h | sed -n '/^Commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p')
 out=$(groff -man -ww -z "$man" 2>&1) && [ -z "$out" ] && pass "man page renders without warnings" ||
 	fail "man page: $out"
 missing=
@@ -84,11 +84,27 @@ complete_as() {
 	[ "$got" = "$want" ] && pass "completes '$shown' to '$want'" ||
 		fail "completes '$shown': got '$got', want '$want'"
 }
-all="load unload add-rule del-rule enable-rule disable-rule release flush apply save list status stats monitor"
+all="load unload add-rule del-rule enable-rule disable-rule release flush apply save list status stats monitor help"
 missing=
 for c in $cmds; do [[ " $all " == *" $c "* ]] || missing+=" $c"; done
 [ -z "$missing" ] && pass "completion knows every command" || fail "completion lacks:$missing"
 complete_as "$all" ptctl ""
+
+# Every option of the command table (ptctl help CMD) is in the man page and
+# the completion: the three are kept in step by this walk.
+lacks_man='' lacks_comp=''
+for c in $cmds; do
+	comp_opts=" $(bash -c 'source "$0" && COMP_WORDS=(ptctl "$1" --) COMP_CWORD=2 && _ptctl &&
+		echo "${COMPREPLY[*]}"' "$comp" "$c" 2>&1) "
+	for o in $(build/ptctl help "$c" | sed -n 's/^  --\([a-z-]*\).*/\1/p'); do
+		grep -qF -e "\\-\\-${o//-/\\-}" "$man" || lacks_man+=" $c --$o"
+		[[ $comp_opts == *" --$o "* ]] || lacks_comp+=" $c --$o"
+	done
+done
+[ -z "$lacks_man" ] && pass "man page documents every option of the command table" ||
+	fail "man page lacks:$lacks_man"
+[ -z "$lacks_comp" ] && pass "completion offers every option of the command table" ||
+	fail "completion lacks:$lacks_comp"
 complete_as "--mode --mark" ptctl load --m
 complete_as "--mode" ptctl load --mo
 complete_as "native generic" ptctl load --mode ""

@@ -137,6 +137,14 @@ expect_error "unknown peer" "unknown peer 'all'" add-rule a --trigger tcp:1 --op
 expect_error "invalid allow prefix" "invalid prefix length" add-rule a --trigger tcp:1 --open tcp:1 --allow 192.168.1.0/33
 expect_error "--dev not loaded" "not loaded on nov4" add-rule --dev nov4 a --trigger tcp:1 --open tcp:1
 expect_error "del-rule unknown name" "no rule named 'nope'" del-rule nope
+expect_usage "a single-value option given twice" "--trigger given twice; usage: ptctl add-rule" \
+	add-rule a --trigger tcp:1 --trigger tcp:2 --open tcp:3
+expect_usage "a flag given twice" "--check given twice" apply --check --check /dev/null
+expect_usage "an option's value missing" "option '--timeout' needs a value" add-rule a --timeout
+expect_ok "--open given twice: both kept" add-rule twice --trigger tcp:7 --open tcp:7000 --open udp:7001
+[ "$(ptctl_r -j status twice | grep -o '"open":\[[^]]*\]')" = '"open":["tcp:7000","udp:7001"]' ] &&
+	pass "...both open entries" || fail "...both open entries: $(ptctl_r -j status twice)"
+expect_ok "del-rule twice" del-rule twice
 expect_usage "del-rule without name" "usage: ptctl del-rule" del-rule
 # What ptctl echoes is escaped: an argument cannot forge a second line.
 expect_error "a newline in a name stays on the line" "invalid rule name 'x\\x0aError: forged'" \
@@ -201,6 +209,39 @@ xdp_on lan9 && ptctl_r status --dev nov4 >/dev/null && pass "new port attached, 
 expect_ok "unload the fast path" unload nov4
 if xdp_on lan1 || xdp_on lan9; then fail "unload left XDP on a bridge port"; else pass "unload detaches the bridge ports"; fi
 in_r ip link del lan9
+
+# Help from the command table: every command, its options, an example; no root needed.
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$PTCTL" help add-rule 2>&1)
+[[ $out == "Usage: ptctl add-rule NAME "*"Options:"*"--allow PREFIX[,...]"*"Example:"* ]] &&
+	pass "help add-rule: usage, options, example (as nobody)" || fail "help add-rule: $out"
+[ "$("$PTCTL" add-rule --help)" = "$out" ] && pass "add-rule --help is help add-rule" ||
+	fail "add-rule --help differs from help add-rule"
+expect_usage "help of an unknown command" "no such command" help frob
+wide=$("$PTCTL" -h | awk 'length($0) > 80')
+[ -z "$wide" ] && pass "ptctl -h fits 80 columns" || fail "ptctl -h is wider than 80: $wide"
+wide=
+for c in $("$PTCTL" -h | sed -n '/^Commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p'); do
+	wide+=$("$PTCTL" help "$c" | awk 'length($0) > 80')
+done
+[ -z "$wide" ] && pass "every command's help fits 80 columns" || fail "help wider than 80: $wide"
+
+# JSON documents carry the schema of their layout (errors are bpftool's: without).
+for args in "list" "status" "status irc" "stats" "help" "help load"; do
+	# shellcheck disable=SC2086 # a command line
+	out=$(ptctl_r -j $args)
+	[[ $out == '{"schema":1,'* ]] && pass "-j $args: schema 1" || fail "-j $args: $out"
+done
+
+# list fits 80 columns with long names and many open ports (--wide: one line a rule).
+expect_ok "a rule with a long name" add-rule a-rule-name-of-thirty-one-chars --trigger udp:99 \
+	--open udp:9000-9010,tcp:9020,both:9030-9040,udp:9050,udp:9051,udp:9052,udp:9053 --timeout 30d
+wide=$(ptctl_r list | awk 'length($0) > 80')
+[ -z "$wide" ] && pass "list fits 80 columns" || fail "list wider than 80: $wide"
+[[ $(ptctl_r list) == *"udp:9052, udp:9053"* ]] && pass "...every open entry shown" ||
+	fail "...open entries: $(ptctl_r list)"
+[ "$(ptctl_r list --wide | grep -c '^a-rule-name-of-thirty-one-chars .*udp:9053 *2592000 yes idle')" = 1 ] &&
+	pass "list --wide: one line a rule, with its timeout" || fail "list --wide: $(ptctl_r list --wide)"
+expect_ok "del-rule the long one" del-rule a-rule-name-of-thirty-one-chars
 
 # The good path, checked through the state it leaves.
 expect_ok "add a second rule" add-rule game.1 --trigger both:27015-27030 --open udp:27000-27014 --timeout 90s

@@ -33,15 +33,15 @@ ptctl_r load wan0 >/dev/null 2>&1
 conf "# the house rules" "rule a trigger udp:7000 open tcp:5000 timeout 30" \
 	"rule b trigger udp:7001 open tcp:5001" "rule c trigger udp:7002 open tcp:5002"
 out=$(ptctl_r -j apply "$CONF")
-check "apply adds the file's rules" [ "$out" = '{"dev":"wan0","check":false,"added":["a","b","c"],"changed":[],"removed":[],"unchanged":[]}' ]
+check "apply adds the file's rules" [ "$out" = '{"schema":1,"dev":"wan0","check":false,"added":["a","b","c"],"changed":[],"removed":[],"unchanged":[]}' ]
 out=$(ptctl_r -j apply "$CONF")
-check "apply again changes nothing" [ "$out" = '{"dev":"wan0","check":false,"added":[],"changed":[],"removed":[],"unchanged":["a","b","c"]}' ]
+check "apply again changes nothing" [ "$out" = '{"schema":1,"dev":"wan0","check":false,"added":[],"changed":[],"removed":[],"unchanged":["a","b","c"]}' ]
 trigger h1 7000
 trigger h1 7001
 conf "rule a trigger udp:7000 open tcp:5000 timeout 30" "rule b trigger udp:7001 open tcp:5001 timeout 99" \
 	"rule d trigger udp:7003 open tcp:5003"
 out=$(ptctl_r -j apply "$CONF")
-check "apply reports added, changed, removed, unchanged" [ "$out" = '{"dev":"wan0","check":false,"added":["d"],"changed":["b"],"removed":["c"],"unchanged":["a"]}' ]
+check "apply reports added, changed, removed, unchanged" [ "$out" = '{"schema":1,"dev":"wan0","check":false,"added":["d"],"changed":["b"],"removed":["c"],"unchanged":["a"]}' ]
 check "an unchanged rule keeps its holder" [ "$(status_of a holder)" = "$H1" ]
 check "...and forwards" [ "$(who 5000)" = h1 ]
 check "a changed rule starts idle" [ "$(status_of b state)" = idle ]
