@@ -5,7 +5,8 @@
 #                   forwarding rate of the fast path against nft DNAT (netns router)
 #   make demo       a router in network namespaces, triggered and timed out
 #   make lint       shellcheck on the scripts, clang-format (.clang-format) on the C sources
-#   make install    ptctl, man page, bash completion, systemd unit ptctl@.service,
+#   make install    ptctl, man page, bash completion, systemd units ptctl@.service and
+#                   ptctl-log@.service (its events to syslog),
 #                   example rules; PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
 #                   SYSTEMD_UNIT_DIR=$(PREFIX)/lib/systemd/system
 #   make uninstall  the same variables; keeps $(SYSCONFDIR)/ptctl if it holds rules
@@ -129,6 +130,7 @@ SYSCONFDIR ?= /etc
 SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 INSTALLED = $(PREFIX)/sbin/ptctl $(PREFIX)/share/man/man8/ptctl.8 \
 	$(PREFIX)/share/bash-completion/completions/ptctl $(SYSTEMD_UNIT_DIR)/ptctl@.service \
+	$(SYSTEMD_UNIT_DIR)/ptctl-log@.service \
 	$(PREFIX)/share/doc/ptctl/wan0.conf.example
 
 install: $(BUILD)/ptctl
@@ -136,9 +138,11 @@ install: $(BUILD)/ptctl
 	install -D -m 0644 dist/ptctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/ptctl.8
 	install -D -m 0644 dist/ptctl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ptctl
-	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-		dist/ptctl@.service > $(BUILD)/ptctl@.service
-	install -D -m 0644 $(BUILD)/ptctl@.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/ptctl@.service
+	for u in ptctl@.service ptctl-log@.service; do \
+		sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			dist/$$u > $(BUILD)/$$u && \
+		install -D -m 0644 $(BUILD)/$$u $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$u || exit 1; \
+	done
 	install -D -m 0644 dist/wan0.conf.example $(DESTDIR)$(PREFIX)/share/doc/ptctl/wan0.conf.example
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/ptctl
 

@@ -1,14 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Events for `ptctl monitor`, through the pt_events ring buffer, rate-limited per CPU. */
+/*
+ * Events for `ptctl monitor`: to the ring buffer of every running monitor
+ * (pt_readers), rate-limited per CPU.
+ */
 #ifndef PT_EVENTS_H
 #define PT_EVENTS_H
 
 #include "maps.h"
+#include "parse.h"
+
+static __always_inline struct pt_ev_budget *pt_ev_budget_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&pt_ev_budget, &zero);
+}
 
 static __always_inline bool pt_ev_allowed(__u64 now)
 {
-	__u32 zero = 0;
-	struct pt_ev_budget *b = bpf_map_lookup_elem(&pt_ev_budget, &zero);
+	struct pt_ev_budget *b = pt_ev_budget_get();
 
 	if (!b)
 		return false;
@@ -19,23 +29,62 @@ static __always_inline bool pt_ev_allowed(__u64 now)
 	return b->sent++ < PT_EV_BURST;
 }
 
-static __always_inline void pt_emit(enum pt_event_type type, __u32 rid, __u32 gen, __be32 holder,
-				    __be32 other, __u64 now)
+/* Once a second at most, as the stamp *last_ns says (updated). */
+static __always_inline bool pt_ev_once_a_second(__u64 *last_ns, __u64 now)
 {
-	struct pt_event ev = { .ts_ns = now, .type = type, .rule = rid, .gen = gen };
+	if (now - *last_ns < PT_NSEC_PER_SEC)
+		return false;
+	*last_ns = now;
+	return true;
+}
+
+/* ev, with what trigger packet p (NULL: none) said of its peer, to every monitor. */
+static __always_inline void pt_ev_send(struct pt_event *ev, const struct pt_pkt *p, __u64 now)
+{
 	__u32 zero = 0;
 	struct pt_stats *st = bpf_map_lookup_elem(&pt_stats, &zero);
 
-	pt_ip4_set(ev.holder, holder);
-	pt_ip4_set(ev.other, other);
-
+	ev->ts_ns = now;
+	if (p) {
+		pt_ip4_set(ev->peer, p->ip->daddr);
+		ev->port = bpf_ntohs(p->ports[1]);
+		ev->proto = pt_proto_of_idx(p->proto_idx);
+	}
 	if (!pt_ev_allowed(now)) {
 		if (st)
 			st->ev_limited++;
 		return;
 	}
-	if (bpf_ringbuf_output(&pt_events, &ev, sizeof(ev), 0) && st)
-		st->ev_lost++;
+	/* Unrolled: verifying the timer callback loses track of a loop counter. */
+#pragma unroll
+	for (int i = 0; i < PT_MAX_READERS; i++) {
+		__u32 slot = i;
+		void *rb = bpf_map_lookup_elem(&pt_readers, &slot);
+
+		if (rb && bpf_ringbuf_output(rb, ev, sizeof(*ev), 0) && st)
+			st->ev_lost++;
+	}
+}
+
+/* An event of rule rid's generation gen: its holder, the other host if any. */
+static __always_inline void pt_emit(enum pt_event_type type, __u32 rid, __u32 gen, __be32 holder,
+				    __be32 other, const struct pt_pkt *p, __u64 now)
+{
+	struct pt_event ev = { .type = type, .rule = rid, .gen = gen };
+
+	pt_ip4_set(ev.holder, holder);
+	pt_ip4_set(ev.other, other);
+	pt_ev_send(&ev, p, now);
+}
+
+/* Trigger packet p of host (its source) refused by rule rid for reason. */
+static __always_inline void pt_emit_refused(enum pt_refusal reason, __u32 rid, __u32 gen,
+					    __be32 host, const struct pt_pkt *p, __u64 now)
+{
+	struct pt_event ev = { .type = PT_EV_REFUSED, .rule = rid, .gen = gen, .reason = reason };
+
+	pt_ip4_set(ev.other, host);
+	pt_ev_send(&ev, p, now);
 }
 
 #endif /* PT_EVENTS_H */

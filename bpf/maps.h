@@ -26,10 +26,18 @@ PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_rule_stats, PT_MAX_RULES, pt_
 PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_stats, 1, pt_stats);
 PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_ev_budget, 1, pt_ev_budget);
 
-struct {
+/* pt_readers[slot]: the ring buffer of a running `ptctl monitor` (events.h). */
+struct pt_events_rb {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, PT_EVENTS_SIZE);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, PT_MAX_READERS);
+	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} pt_events SEC(".maps");
+	__array(values, struct pt_events_rb);
+} pt_readers SEC(".maps");
 
 #endif /* PT_MAPS_H */

@@ -16,10 +16,10 @@ int pt_release(struct pt_release_args *args)
 	if (!r)
 		return 0;
 	if (pt_rule_held(r, now))
-		pt_emit(PT_EV_RELEASED, rid, r->gen, pt_ip4(r->holder.addr), 0, now);
+		pt_emit(PT_EV_RELEASED, rid, r->gen, pt_ip4(r->holder.addr), 0, NULL, now);
 	bpf_timer_cancel(&r->holder.expiry);
 	pt_ip4_set(r->holder.addr, 0);
 	r->holder.gen = 0;
-	r->holder.last_ns = r->holder.since_ns = r->holder.conflict_ns = 0;
+	r->holder.last_ns = r->holder.since_ns = r->holder.conflict_ns = r->holder.refused_ns = 0;
 	return 0;
 }

@@ -124,7 +124,7 @@ static int pt_expiry_cb(void *map, __u32 *rid, struct pt_rule *r)
 	if (!pt_holder_of(r))
 		return 0;
 	if (pt_expired(r, now))
-		pt_emit(PT_EV_EXPIRED, *rid, r->gen, pt_ip4(r->holder.addr), 0, now);
+		pt_emit(PT_EV_EXPIRED, *rid, r->gen, pt_ip4(r->holder.addr), 0, NULL, now);
 	else
 		bpf_timer_start(&r->holder.expiry, r->holder.last_ns + pt_lifetime_ns(r) - now, 0);
 	return 0;
@@ -138,13 +138,11 @@ static __always_inline void pt_arm_expiry(struct pt_rule *r)
 }
 
 static __always_inline void pt_conflict(__u32 rid, struct pt_rule *r, struct pt_rule_stats *rs,
-					__u32 host, __u64 now)
+					__u32 host, const struct pt_pkt *p, __u64 now)
 {
 	rs->conflicts++;
-	if (now - r->holder.conflict_ns < PT_NSEC_PER_SEC)
-		return;
-	r->holder.conflict_ns = now;
-	pt_emit(PT_EV_CONFLICT, rid, r->gen, pt_ip4(r->holder.addr), host, now);
+	if (pt_ev_once_a_second(&r->holder.conflict_ns, now))
+		pt_emit(PT_EV_CONFLICT, rid, r->gen, pt_ip4(r->holder.addr), host, p, now);
 }
 
 /*
@@ -154,7 +152,7 @@ static __always_inline void pt_conflict(__u32 rid, struct pt_rule *r, struct pt_
  * CPU changed the holder meanwhile: judge the trigger again.
  */
 static __always_inline bool pt_claim_once(__u32 rid, struct pt_rule *r, struct pt_rule_stats *rs,
-					  __u32 host, __u64 now)
+					  __u32 host, const struct pt_pkt *p, __u64 now)
 {
 	struct pt_holder *h = &r->holder;
 	__be32 old = pt_ip4(h->addr);
@@ -165,7 +163,7 @@ static __always_inline bool pt_claim_once(__u32 rid, struct pt_rule *r, struct p
 		return true;
 	}
 	if (held && r->policy == PT_POLICY_HOLD) {
-		pt_conflict(rid, r, rs, host, now);
+		pt_conflict(rid, r, rs, host, p, now);
 		return true;
 	}
 	if (__sync_val_compare_and_swap((pt_ip4_word *)h->addr, old, host) != old)
@@ -175,16 +173,17 @@ static __always_inline bool pt_claim_once(__u32 rid, struct pt_rule *r, struct p
 	h->since_ns = now;
 	rs->activations++;
 	pt_arm_expiry(r);
-	pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, held ? old : 0, now);
+	pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, held ? old : 0, p, now);
 	return true;
 }
 
 /*
- * A trigger packet from host for rule rid. Every trigger ends as exactly one
- * of an activation, a refresh or a conflict, however many CPUs trigger the
- * rule at once.
+ * A trigger packet p from host for rule rid. Every trigger ends as exactly
+ * one of an activation, a refresh or a conflict, however many CPUs trigger
+ * the rule at once.
  */
-static __always_inline void pt_claim(__u32 rid, struct pt_rule *r, __u32 host, __u64 now)
+static __always_inline void pt_claim(__u32 rid, struct pt_rule *r, __u32 host,
+				     const struct pt_pkt *p, __u64 now)
 {
 	struct pt_rule_stats *rs = pt_rule_stats_get(rid);
 
@@ -192,8 +191,8 @@ static __always_inline void pt_claim(__u32 rid, struct pt_rule *r, __u32 host, _
 		return;
 	rs->triggers++;
 	/* Twice at most: a lost race leaves a live holder, which decides. */
-	if (!pt_claim_once(rid, r, rs, host, now))
-		pt_claim_once(rid, r, rs, host, now);
+	if (!pt_claim_once(rid, r, rs, host, p, now))
+		pt_claim_once(rid, r, rs, host, p, now);
 }
 
 #endif /* PT_STATE_H */

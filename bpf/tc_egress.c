@@ -127,6 +127,20 @@ static __always_inline void pt_contacted(__u32 rid, struct pt_rule *r, __be32 ho
 		pt_peer_note(rid, a, peer, now);
 }
 
+/*
+ * A trigger-port packet p (of rule rid, the port's first) that no LAN host
+ * initiated: reported, once a second per CPU at most (a WAN flood of them
+ * costs no more).
+ */
+static __always_inline void pt_refused_not_lan(__u32 rid, const struct pt_pkt *p, __u64 now)
+{
+	struct pt_ev_budget *b = pt_ev_budget_get();
+	struct pt_rule *r = pt_rule_get(rid);
+
+	if (r && b && pt_ev_once_a_second(&b->refused_ns, now))
+		pt_emit_refused(PT_REFUSED_NOT_LAN, rid, r->gen, p->ip->saddr, p, now);
+}
+
 static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pkt *p,
 				       struct pt_stats *st)
 {
@@ -140,18 +154,24 @@ static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pk
 	if (!slot || !slot->rule[0])
 		return;
 	host = pt_initiator(skb, p);
+	now = pt_now();
 	if (!host) {
 		st->tc_refused++;
+		pt_refused_not_lan(slot->rule[0] - 1, p, now);
 		return;
 	}
 	st->tc_trigger++;
-	now = pt_now();
 	for (i = 0; i < PT_TRIG_SLOTS && slot->rule[i]; i++) {
 		rid = slot->rule[i] - 1;
 		r = pt_rule_get(rid);
-		if (!r || !r->enabled || !pt_allowed(r, host))
+		if (!r || !r->enabled)
 			continue;
-		pt_claim(rid, r, host, now);
+		if (!pt_allowed(r, host)) {
+			if (pt_ev_once_a_second(&r->holder.refused_ns, now))
+				pt_emit_refused(PT_REFUSED_NOT_ALLOWED, rid, r->gen, host, p, now);
+			continue;
+		}
+		pt_claim(rid, r, host, p, now);
 		if (r->peer == PT_PEER_CONTACTED)
 			pt_contacted(rid, r, host, p->ip->daddr, now);
 	}

@@ -15,16 +15,17 @@
 #include <linux/bpf.h> /* struct bpf_timer, for the user side */
 #endif
 
-#define PT_MAX_RULES  1024	  /* rules per interface */
-#define PT_MAX_OPEN   16	  /* open entries per rule */
-#define PT_MAX_ALLOW  8		  /* allowed LAN prefixes per rule */
-#define PT_TRIG_SLOTS 8		  /* rules sharing one trigger port */
-#define PT_NAME_LEN   32	  /* rule name, NUL included */
-#define PT_PORT_KEYS  (2 * 65536) /* index key: proto_idx * 65536 + port */
-#define PT_MAX_LAN    4		  /* --fastpath interfaces */
-#define PT_MAX_FLOWS  65536	  /* flows the datapath remembers the way of */
-#define PT_MAX_MACS   4096	  /* LAN hosts whose bridge port it remembers */
-#define PT_MAX_PEERS  8		  /* WAN peers a --peer contacted rule remembers */
+#define PT_MAX_RULES   1024	   /* rules per interface */
+#define PT_MAX_OPEN    16	   /* open entries per rule */
+#define PT_MAX_ALLOW   8	   /* allowed LAN prefixes per rule */
+#define PT_TRIG_SLOTS  8	   /* rules sharing one trigger port */
+#define PT_NAME_LEN    32	   /* rule name, NUL included */
+#define PT_PORT_KEYS   (2 * 65536) /* index key: proto_idx * 65536 + port */
+#define PT_MAX_LAN     4	   /* --fastpath interfaces */
+#define PT_MAX_FLOWS   65536	   /* flows the datapath remembers the way of */
+#define PT_MAX_MACS    4096	   /* LAN hosts whose bridge port it remembers */
+#define PT_MAX_PEERS   8	   /* WAN peers a --peer contacted rule remembers */
+#define PT_MAX_READERS 4	   /* ptctl monitors reading the events at once */
 
 #define PT_VERSION "0.4.0"
 /* The layout of the pinned maps: bumped whenever one of them changes. */
@@ -122,6 +123,7 @@ struct pt_holder {
 	__u64 last_ns;	   /* last activity, CLOCK_MONOTONIC ns */
 	__u64 since_ns;	   /* when it took the rule */
 	__u64 conflict_ns; /* last conflict event: at most one a second */
+	__u64 refused_ns;  /* last refusal event (--allow): at most one a second */
 	struct bpf_timer expiry; /* fires when the rule may have expired */
 };
 
@@ -289,12 +291,24 @@ struct pt_stats {
 	__u64 ev_lost;	  /* events not sent: ring buffer full */
 };
 
-/* pt_events (ring buffer): what happened to rules, for `ptctl monitor`. */
+/*
+ * What happened to rules, for `ptctl monitor`: each running monitor has a
+ * ring buffer of its own in pt_readers (a ring buffer has one reader), and
+ * the datapath writes every event to each.
+ */
 enum pt_event_type {
 	PT_EV_ACTIVATED = 1, /* holder took the rule (other: previous live holder) */
 	PT_EV_CONFLICT,	     /* other triggered, holder keeps the rule */
 	PT_EV_EXPIRED,	     /* idle for the rule's timeout */
 	PT_EV_RELEASED,	     /* closed by ptctl (release, disable, delete, change) */
+	PT_EV_REFUSED,	     /* a trigger refused (reason; other: its source) */
+};
+
+/* Why a trigger was refused. */
+enum PT_ENUM8 pt_refusal {
+	PT_REFUSED_NONE,
+	PT_REFUSED_NOT_ALLOWED, /* its LAN host is not in the rule's --allow */
+	PT_REFUSED_NOT_LAN,	/* not of a flow a LAN host initiated */
 };
 
 struct pt_event {
@@ -304,6 +318,10 @@ struct pt_event {
 	__u32 gen;  /* rule generation, to tell a reused id apart */
 	PT_IP4(holder);
 	PT_IP4(other); /* 0.0.0.0 if none */
+	PT_IP4(peer);  /* the WAN host the trigger packet went to; 0.0.0.0: no packet */
+	__u16 port;    /* its destination port */
+	enum pt_proto proto;
+	enum pt_refusal reason; /* PT_EV_REFUSED */
 	__u32 pad;
 };
 
@@ -316,6 +334,7 @@ struct pt_event {
 struct pt_ev_budget {
 	__u64 window_ns;
 	__u64 sent;
+	__u64 refused_ns; /* last refusal event of no rule's (not LAN-initiated): one a second */
 };
 
 /* Context of the pt_release program, run by ptctl with BPF_PROG_RUN. */

@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptctl monitor: the live stream of rule events from the pt_events ring
- * buffer (activated, conflict, expired, released), one line each, or one
- * JSON object a line with -j. Runs until interrupted, or --count events.
+ * ptctl monitor: the live stream of rule events (activated, conflict,
+ * expired, released, refused), one line each, one JSON object a line with
+ * -j, or to syslog. Each monitor reads a ring buffer of its own (a ring
+ * buffer has one reader), so that a logger and a person can both watch.
+ * Runs until interrupted, or --count events.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cmd.h"
@@ -28,7 +31,7 @@ struct monitor {
 	const struct pt_maps *m;
 	long long mono_to_real_ns; /* events carry CLOCK_MONOTONIC */
 	unsigned long left;	   /* events still wanted; 0: no limit */
-	bool draining;		   /* skipping what happened before we started */
+	bool syslog;		   /* to syslog(3), not stdout */
 };
 
 static volatile sig_atomic_t stop;
@@ -40,29 +43,41 @@ static void on_signal(int sig)
 }
 
 /*
- * A ring buffer has one consumer position: two readers would each see part
- * of the events. One monitor per interface, then, held by a lock on its pin
- * directory (released when the process ends). Changes lock the namespace
- * root instead: a monitor never blocks them.
+ * A slot of pt_readers for this monitor's ring buffer: one nobody holds
+ * the lock of (a directory reader_N in the pin directory; bpffs takes no dots). A monitor that
+ * died left its lock free: the next one takes the slot over. Returns the
+ * lock (held until the process ends), or -1.
  */
-static int lock_events(const struct pt_dev *d)
+static int reader_slot(const struct pt_dev *d, __u32 *slot)
 {
-	int fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char path[PT_PIN_MAX];
+	int fd;
 
-	if (fd < 0)
-		return pt_error("cannot open %s: %s", d->dir, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
+	for (__u32 i = 0; i < PT_MAX_READERS; i++) {
+		snprintf(path, sizeof(path), "%s/reader_%u", d->dir, i);
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return pt_error("cannot create %s: %s", path, strerror(errno));
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return pt_error("cannot open %s: %s", path, strerror(errno));
+		if (!flock(fd, LOCK_EX | LOCK_NB)) {
+			*slot = i;
+			return fd;
+		}
 		close(fd);
-		return pt_error("another ptctl monitor is reading the events of %s", d->name);
 	}
-	return fd;
+	return pt_error("%d ptctl monitors read the events of %s already", PT_MAX_READERS, d->name);
 }
 
 static const char *const ev_names[] = {
-	[PT_EV_ACTIVATED] = "activated",
-	[PT_EV_CONFLICT] = "conflict",
-	[PT_EV_EXPIRED] = "expired",
-	[PT_EV_RELEASED] = "released",
+	[PT_EV_ACTIVATED] = "activated", [PT_EV_CONFLICT] = "conflict", [PT_EV_EXPIRED] = "expired",
+	[PT_EV_RELEASED] = "released",	 [PT_EV_REFUSED] = "refused",
+};
+
+static const char *const refusals[] = {
+	[PT_REFUSED_NONE] = "",
+	[PT_REFUSED_NOT_ALLOWED] = "not allowed",
+	[PT_REFUSED_NOT_LAN] = "not LAN-initiated",
 };
 
 static long long clock_ns(clockid_t id)
@@ -98,37 +113,87 @@ static void format_time(long long real_ns, char *buf, size_t len, bool utc)
 	snprintf(buf + n, len - n, ".%03lld%s", real_ns % NSEC_PER_SEC / 1000000, utc ? "Z" : "");
 }
 
+/* What the event says of its trigger packet: " (udp to 203.0.113.9:27015)", or "". */
+static void packet_str(const struct pt_event *ev, char *buf, size_t len)
+{
+	char peer[INET_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (ev->proto)
+		snprintf(buf, len, " (%s to %s:%u)", pt_proto_str(ev->proto),
+			 inet_ntop(AF_INET, ev->peer, peer, sizeof(peer)), ev->port);
+}
+
+static void event_json(const struct monitor *mon, const struct pt_event *ev, const char *name)
+{
+	const char *other_key = ev->type == PT_EV_CONFLICT ? "challenger" : "previous";
+	char when[40], addr[INET_ADDRSTRLEN];
+
+	format_time(ev->ts_ns + mon->mono_to_real_ns, when, sizeof(when), true);
+	jw_obj(NULL);
+	jw_str("time", when);
+	jw_uint("ts_ns", ev->ts_ns);
+	jw_str("dev", mon->dev);
+	jw_str("event", ev_names[ev->type]);
+	jw_str("rule", name);
+	if (ev->type == PT_EV_REFUSED) {
+		jw_str("host", inet_ntop(AF_INET, ev->other, addr, sizeof(addr)));
+		jw_str("reason", refusals[ev->reason < PT_REFUSED_NOT_LAN + 1 ? ev->reason : 0]);
+	} else {
+		jw_str("holder", inet_ntop(AF_INET, ev->holder, addr, sizeof(addr)));
+		if (pt_ip4(ev->other))
+			jw_str(other_key, inet_ntop(AF_INET, ev->other, addr, sizeof(addr)));
+	}
+	if (ev->proto) {
+		jw_str("peer", inet_ntop(AF_INET, ev->peer, addr, sizeof(addr)));
+		jw_str("proto", pt_proto_str(ev->proto));
+		jw_uint("port", ev->port);
+	}
+	jw_end();
+}
+
+/* The event as a line, without its time: "wan0 activated rule game holder ...". */
+static void event_text(const struct monitor *mon, const struct pt_event *ev, const char *name,
+		       char *buf, size_t len)
+{
+	const char *other_key = ev->type == PT_EV_CONFLICT ? "challenger" : "previous";
+	char holder[INET_ADDRSTRLEN], other[INET_ADDRSTRLEN], pkt[64];
+	int n;
+
+	inet_ntop(AF_INET, ev->holder, holder, sizeof(holder));
+	inet_ntop(AF_INET, ev->other, other, sizeof(other));
+	packet_str(ev, pkt, sizeof(pkt));
+	n = snprintf(buf, len, "%s %-9s rule %s ", mon->dev, ev_names[ev->type], name);
+	if (ev->type == PT_EV_REFUSED)
+		snprintf(buf + n, len - n, "host %s: %s%s", other,
+			 refusals[ev->reason < PT_REFUSED_NOT_LAN + 1 ? ev->reason : 0], pkt);
+	else if (pt_ip4(ev->other))
+		snprintf(buf + n, len - n, "holder %s %s %s%s", holder, other_key, other, pkt);
+	else
+		snprintf(buf + n, len - n, "holder %s%s", holder, pkt);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct monitor *mon = ctx;
 	const struct pt_event *ev = data;
-	char name[PT_NAME_LEN], when[40], holder[INET_ADDRSTRLEN], other[INET_ADDRSTRLEN];
-	const char *other_key = ev->type == PT_EV_CONFLICT ? "challenger" : "previous";
+	char name[PT_NAME_LEN], when[40], line[256];
 
-	if (mon->draining || size < sizeof(*ev) || ev->type < PT_EV_ACTIVATED ||
-	    ev->type > PT_EV_RELEASED)
+	if (size < sizeof(*ev) || ev->type < PT_EV_ACTIVATED || ev->type > PT_EV_REFUSED)
 		return 0;
 	rule_name(mon, ev, name);
-	format_time(ev->ts_ns + mon->mono_to_real_ns, when, sizeof(when), pt_json);
-	inet_ntop(AF_INET, ev->holder, holder, sizeof(holder));
-	inet_ntop(AF_INET, ev->other, other, sizeof(other));
 	if (pt_json) {
-		jw_obj(NULL);
-		jw_str("time", when);
-		jw_uint("ts_ns", ev->ts_ns);
-		jw_str("dev", mon->dev);
-		jw_str("event", ev_names[ev->type]);
-		jw_str("rule", name);
-		jw_str("holder", holder);
-		if (pt_ip4(ev->other))
-			jw_str(other_key, other);
-		jw_end();
+		event_json(mon, ev, name);
 	} else {
-		printf("%s %s %-9s rule %s holder %s", when, mon->dev, ev_names[ev->type], name,
-		       holder);
-		if (pt_ip4(ev->other))
-			printf(" %s %s", other_key, other);
-		putchar('\n');
+		event_text(mon, ev, name, line, sizeof(line));
+		format_time(ev->ts_ns + mon->mono_to_real_ns, when, sizeof(when), false);
+		if (mon->syslog)
+			syslog(ev->type == PT_EV_CONFLICT || ev->type == PT_EV_REFUSED ?
+				       LOG_NOTICE :
+				       LOG_INFO,
+			       "%s", line);
+		else
+			printf("%s %s\n", when, line);
 	}
 	fflush(stdout);
 	if (mon->left && !--mon->left)
@@ -139,15 +204,17 @@ static int on_event(void *ctx, void *data, size_t size)
 int cmd_monitor(int argc, char **argv)
 {
 	struct pt_dev d = PT_DEV_INIT;
+	struct ring_buffer *rb = NULL;
 	struct monitor mon = {};
+	int c, lock = -1, rb_fd = -1, err = 0;
 	const char *dev = NULL;
-	struct ring_buffer *rb;
-	__u32 count;
-	int c, lock = -1, err = 0;
+	__u32 count, slot;
 
 	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
 		if (c == 'd')
 			dev = optarg;
+		else if (c == 's')
+			mon.syslog = true;
 		else if (c == 'c' && !pt_parse_u32(optarg, &count) && count)
 			mon.left = count;
 		else if (c == 'c')
@@ -157,24 +224,25 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (optind != argc)
 		return pt_usage(argv[0], "too many arguments");
-	if (pt_dev_open(&d, dev, 0) || (lock = lock_events(&d)) < 0) {
+	if (mon.syslog && pt_json)
+		return pt_usage(argv[0], "--syslog writes text: no -j");
+	if (pt_dev_open(&d, dev, 0) || (lock = reader_slot(&d, &slot)) < 0) {
 		pt_dev_close(&d);
 		return -1;
 	}
 	mon.dev = d.name;
 	mon.m = &d.m;
 	mon.mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-	rb = ring_buffer__new(PT_FD(&d.m, pt_events), on_event, &mon, NULL);
-	if (!rb) {
+	rb_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "pt_monitor", 0, 0, PT_EVENTS_SIZE, NULL);
+	if (rb_fd < 0 || bpf_map_update_elem(PT_FD(&d.m, pt_readers), &slot, &rb_fd, BPF_ANY) ||
+	    !(rb = ring_buffer__new(rb_fd, on_event, &mon, NULL))) {
 		err = -errno;
 		goto out;
 	}
-	/* Events nobody read are history: a monitor shows what happens from now on. */
-	mon.draining = true;
-	ring_buffer__consume(rb);
-	mon.draining = false;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (mon.syslog)
+		openlog("ptctl", LOG_PID, LOG_DAEMON);
 	pt_note("monitoring %s (Ctrl-C to stop)", d.name);
 	while (!stop) {
 		err = ring_buffer__poll(rb, 200);
@@ -183,8 +251,11 @@ int cmd_monitor(int argc, char **argv)
 		if (err < 0)
 			break;
 	}
-	ring_buffer__free(rb);
 out:
+	bpf_map_delete_elem(PT_FD(&d.m, pt_readers), &slot);
+	ring_buffer__free(rb);
+	if (rb_fd >= 0)
+		close(rb_fd);
 	close(lock);
 	if (err < 0)
 		pt_error("cannot read the events of %s: %s", d.name, strerror(-err));

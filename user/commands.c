@@ -62,6 +62,7 @@ static const struct pt_opt stats_opts[] = {
 static const struct pt_opt monitor_opts[] = {
 	DEV_OPT,
 	OPT("count", 'c', "N", "exit after N events"),
+	OPT("syslog", 's', NULL, "to syslog (facility daemon), as the unit ptctl-log@IFACE does"),
 	{},
 };
 static const struct pt_opt no_opts[] = { {} };
@@ -107,7 +108,7 @@ const struct pt_command pt_commands[] = {
 	  "show the datapath's counters",
 	  "ptctl stats --prometheus" },
 	{ "monitor", cmd_monitor, "", monitor_opts,
-	  "print rule events as they happen",
+	  "print rule events as they happen (up to 4 monitors at once)",
 	  "ptctl -j monitor --count 10" },
 	{ "help", cmd_help, "[COMMAND]", no_opts,
 	  "show the commands, or one command's options",

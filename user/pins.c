@@ -169,7 +169,8 @@ int pt_pins_remove(const char *dir)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (unlink(path))
+		/* Pins, and the monitors' lock directories (reader_N). */
+		if (unlink(path) && rmdir(path))
 			pt_note("cannot remove %s: %s", path, strerror(errno));
 	}
 	if (d)

@@ -20,6 +20,7 @@ sbin=$dest/usr/sbin/ptctl
 man=$dest/usr/share/man/man8/ptctl.8
 comp=$dest/usr/share/bash-completion/completions/ptctl
 unit=$dest/usr/lib/systemd/system/ptctl@.service
+logunit=$dest/usr/lib/systemd/system/ptctl-log@.service
 example=$dest/usr/share/doc/ptctl/wan0.conf.example
 
 # Install
@@ -37,6 +38,7 @@ $sbin 755
 $man 644
 $comp 644
 $unit 644
+$logunit 644
 $example 644
 $dest/etc/ptctl 755
 EOF
@@ -51,14 +53,17 @@ execs=$(grep -E '^Exec[A-Za-z]*=' "$unit" 2>/dev/null)
 	pass "unit runs /usr/sbin/ptctl" || fail "unit runs /usr/sbin/ptctl: $execs"
 check "unit applies /etc/ptctl/%i.conf" grep -q '^ExecStart=.* apply /etc/ptctl/%i.conf ' "$unit"
 grep -q '@[A-Z_]*@' "$unit" && fail "unit has placeholders left" || pass "unit has no placeholders left"
+check "the log unit runs ptctl monitor --syslog, beside ptctl@" \
+	grep -qx 'ExecStart=/usr/sbin/ptctl monitor --syslog --dev %i' "$logunit"
+check "...bound to ptctl@%i.service" grep -qx 'BindsTo=ptctl@%i.service' "$logunit"
 if ! command -v systemd-analyze >/dev/null; then
 	fail "systemd-analyze verify: systemd-analyze not found (Debian package systemd)"
 else
 	# The man page is checked below: man(1) would look outside DESTDIR.
 	out=$(systemd-analyze verify --man=no --recursive-errors=no --root="$dest" \
-		ptctl@wan0.service 2>&1)
+		ptctl@wan0.service ptctl-log@wan0.service 2>&1)
 	rc=$?
-	[ $rc -eq 0 ] && [ -z "$out" ] && pass "systemd-analyze verify ptctl@wan0.service" ||
+	[ $rc -eq 0 ] && [ -z "$out" ] && pass "systemd-analyze verify ptctl@wan0.service ptctl-log@wan0.service" ||
 		fail "systemd-analyze verify (exit $rc): $out"
 fi
 

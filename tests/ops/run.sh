@@ -97,7 +97,8 @@ check "--policy newest: the newest host takes over" [ "$(who 5003)" = h2 ]
 ptctl_r flush 2>/dev/null
 check "flush removes every rule" [ "$(ptctl_r -j list | grep -c '"name"')" = 0 ]
 
-# monitor: a scripted trigger, conflicts, expiry, take-over and release.
+# monitor: a scripted trigger, conflicts, expiry, take-over and release,
+# refusals; two monitors at once and one to syslog, each seeing every event.
 has_event() { grep -q "\"event\":\"$1\",\"rule\":\"m\",\"holder\":\"$2\"$3" "$EVENTS"; }
 conflicts_limited() { [ "$(status_of m conflicts)" -ge 20 ] && [ "$(grep -c '"conflict"' "$EVENTS")" -le 2 ]; }
 expiry_on_time() { # reported 2 s after the last activity, not when someone looked
@@ -106,31 +107,61 @@ expiry_on_time() { # reported 2 s after the last activity, not when someone look
 	t_exp=$(grep -m1 expired "$EVENTS" | json_field ts_ns)
 	[ $((t_exp - t_act)) -ge 2000000000 ] && [ $((t_exp - t_act)) -lt 3000000000 ]
 }
+# The events of a JSON stream without their times: what two monitors must share.
+events_of() { sed 's/"time":"[^"]*","ts_ns":[0-9]*,//' "$1"; }
 ptctl_r add-rule m --trigger udp:7020 --open tcp:5000 --timeout 2 2>/dev/null
-EVENTS=$(mktemp)
+ptctl_r add-rule r --trigger udp:7021 --open tcp:5001 --allow "$H2" 2>/dev/null
+EVENTS=$(mktemp) EVENTS2=$(mktemp) LOG=$(mktemp -d)
 in_r_net timeout 20 "$PTCTL" -j monitor >"$EVENTS" 2>/dev/null &
 mon=$!
+in_r_net timeout 20 "$PTCTL" -j monitor >"$EVENTS2" 2>/dev/null &
+mon2=$!
+# syslog(3) writes to /dev/log: in a mount namespace of its own, /dev/log is a socket here.
+in_r_net unshare -m sh -c 'mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 &&
+	{ socat -u UNIX-RECV:/dev/log "OPEN:$0/messages,creat,append" & } &&
+	sleep 0.3 && exec timeout 20 "$1" monitor --syslog' "$LOG" "$PTCTL" 2>/dev/null &
+mon3=$!
+sleep 0.5
+in_r_net timeout 20 "$PTCTL" monitor >/dev/null 2>&1 &
+mon4=$!
 sleep 0.5
 err=$(ptctl_r monitor --count 1 2>&1)
-check "a second monitor is refused" [ "$err" = "Error: another ptctl monitor is reading the events of wan0" ]
+check "a fifth monitor is refused" [ "$err" = "Error: 4 ptctl monitors read the events of wan0 already" ]
+kill $mon4 2>/dev/null
 trigger h1 7020
 # A burst of 20 triggers from H2 while H1 holds the rule: 20 conflicts.
 in_h2 sh -c 'for i in $(seq 20); do echo x | socat -u - "UDP:$0:7020"; done' "$W" 2>/dev/null
+# Refused: H1 by r's --allow (five times: one event), the router's own packet (not LAN-initiated).
+in_h1 sh -c 'for i in $(seq 5); do echo x | socat -u - "UDP:$0:7021"; done' "$W" 2>/dev/null
+echo x | in_r socat -u - "UDP:$W:7021" 2>/dev/null
 sleep 2.5
 trigger h2 7020
 ptctl_r release m 2>/dev/null
 sleep 0.3
-kill $mon 2>/dev/null
-wait $mon 2>/dev/null
-seq_events=$(json_field event <"$EVENTS" | uniq | tr '\n' ' ')
+kill $mon $mon2 $mon3 2>/dev/null
+wait $mon $mon2 $mon3 2>/dev/null
+seq_events=$(grep '"rule":"m"' "$EVENTS" | json_field event | uniq | tr '\n' ' ')
 check "monitor: activated, conflict, expired, activated, released" \
 	[ "$seq_events" = "activated conflict expired activated released " ]
 check "monitor: the conflict names holder and challenger" has_event conflict "$H1" ",\"challenger\":\"$H2\""
 check "monitor: the expiry names the old holder" has_event expired "$H1"
 check "monitor: the release names the new holder" has_event released "$H2"
+check "monitor: an activation names the trigger's peer, protocol and port" \
+	has_event activated "$H1" ",\"peer\":\"$W\",\"proto\":\"udp\",\"port\":7020"
 check "monitor: conflict events are rate-limited, not the counter" conflicts_limited
 check "monitor: expiry reported when it happens" expiry_on_time
-[ $failed -eq 0 ] || cat "$EVENTS"
-rm -f "$EVENTS"
+check "monitor: a host --allow leaves out, refused once a second" \
+	[ "$(grep -c "\"event\":\"refused\",\"rule\":\"r\",\"host\":\"$H1\",\"reason\":\"not allowed\"" "$EVENTS")" = 1 ]
+check "monitor: the router's own trigger, refused: not LAN-initiated" \
+	grep -q "\"event\":\"refused\",\"rule\":\"r\",\"host\":\"$R_WAN\",\"reason\":\"not LAN-initiated\"" "$EVENTS"
+check "two monitors at once: each saw every event" [ "$(events_of "$EVENTS")" = "$(events_of "$EVENTS2")" ]
+# Datagrams, one after the other in the file: each starts with its <priority>.
+check "monitor --syslog: the events in syslog, conflicts as notice" \
+	grep -q "<29>[^<]* ptctl\[[0-9]*\]: wan0 conflict  rule m holder $H1 challenger $H2 (udp to $W:7020)" \
+	"$LOG/messages"
+check "...one message an event" \
+	[ "$(grep -o 'ptctl\[[0-9]*\]: ' "$LOG/messages" | wc -l)" = "$(grep -c . "$EVENTS")" ]
+[ $failed -eq 0 ] || cat "$EVENTS" "$LOG/messages"
+rm -rf "$EVENTS" "$EVENTS2" "$LOG"
 
 report ops

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fixture.h"
@@ -81,11 +82,18 @@ int fix_load(struct fix *f)
 	f->rules = calloc(PT_MAX_RULES, sizeof(*f->rules));
 	if (!f->rules || !f->m.closing)
 		return -1;
+	/* Events go to the monitors' ring buffers: the tests read as one. */
+	f->events = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "fix_events", 0, 0, PT_EVENTS_SIZE, NULL);
+	if (f->events < 0 ||
+	    bpf_map_update_elem(PT_FD(&f->m, pt_readers), &zero, &f->events, BPF_ANY))
+		return -1;
 	return bpf_map_update_elem(PT_FD(&f->m, pt_config), &zero, &cfg, BPF_ANY);
 }
 
 void fix_close(struct fix *f)
 {
+	if (f->events > 0)
+		close(f->events);
 	ptctl__destroy(f->skel);
 	if (f->m.closing)
 		free(f->m.closing->ports);

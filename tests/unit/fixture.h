@@ -28,6 +28,7 @@ struct fix {
 	struct pt_rule *rules; /* [PT_MAX_RULES], as pt_store_* keep them */
 	int wan;	       /* ifindex of "wan" */
 	int lan;	       /* ifindex of "lan" */
+	int events;	       /* a monitor's ring buffer, in pt_readers slot 0 */
 };
 
 /* A fresh namespace with the two interfaces, the programs loaded with fresh maps. */

@@ -181,8 +181,7 @@ static int ev_collect(void *ctx, void *data, size_t size)
 static void expect_events(struct env *e, const struct pt_event *want, int n, int wait_ms)
 {
 	struct ev_log log = {};
-	struct ring_buffer *rb =
-		ring_buffer__new(PT_FD(&e->f.m, pt_events), ev_collect, &log, NULL);
+	struct ring_buffer *rb = ring_buffer__new(e->f.events, ev_collect, &log, NULL);
 
 	assert_non_null(rb);
 	assert_true(ring_buffer__consume(rb) >= 0);
