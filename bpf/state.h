@@ -146,19 +146,39 @@ static __always_inline void pt_conflict(__u32 rid, struct pt_rule *r, struct pt_
 }
 
 /*
+ * A holder's address and the generation it took the rule under (adjacent
+ * in struct pt_holder), read and swapped as one word: a claim sets both at
+ * once, so that no CPU sees the new address under the old generation.
+ */
+union pt_tenure {
+	struct {
+		__be32 addr;
+		__u32 gen;
+	};
+	__u64 word;
+};
+
+typedef __u64 __attribute__((may_alias)) pt_tenure_word;
+
+/*
  * A trigger from host for rule rid: refresh it if host holds it, take it if
  * it is free (never held, released, expired, or redefined since) or the
  * policy is newest-wins, else count a conflict. Returns false when another
- * CPU changed the holder meanwhile: judge the trigger again.
+ * CPU changed the holder meanwhile: judge the trigger again. The tenure is
+ * read before the activity stamp (a fetch-and-or orders the two), and a
+ * claim stamps activity before it swaps the tenure: whoever sees a new
+ * tenure sees it active.
  */
 static __always_inline bool pt_claim_once(__u32 rid, struct pt_rule *r, struct pt_rule_stats *rs,
 					  __u32 host, const struct pt_pkt *p, __u64 now)
 {
 	struct pt_holder *h = &r->holder;
-	__be32 old = pt_ip4(h->addr);
-	bool held = pt_rule_held(r, now);
+	pt_tenure_word *w = (pt_tenure_word *)h->addr;
+	union pt_tenure was = { .word = __sync_fetch_and_or(w, 0) };
+	union pt_tenure next = { .addr = host, .gen = r->gen };
+	bool held = was.gen == r->gen && !pt_idle_expired(now, h->last_ns, r->timeout_s);
 
-	if (held && old == host) {
+	if (held && was.addr == host) {
 		pt_touch(h, now);
 		return true;
 	}
@@ -166,14 +186,13 @@ static __always_inline bool pt_claim_once(__u32 rid, struct pt_rule *r, struct p
 		pt_conflict(rid, r, rs, host, p, now);
 		return true;
 	}
-	if (__sync_val_compare_and_swap((pt_ip4_word *)h->addr, old, host) != old)
-		return false;
-	h->gen = r->gen;
 	h->last_ns = now;
+	if (__sync_val_compare_and_swap(w, was.word, next.word) != was.word)
+		return false;
 	h->since_ns = now;
 	rs->activations++;
 	pt_arm_expiry(r);
-	pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, held ? old : 0, p, now);
+	pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, held ? was.addr : 0, p, now);
 	return true;
 }
 
