@@ -10,9 +10,11 @@
 #                   example rules; PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
 #                   SYSTEMD_UNIT_DIR=$(PREFIX)/lib/systemd/system
 #   make uninstall  the same variables; keeps $(SYSCONFDIR)/ptctl if it holds rules
+#   make deb        the Debian package, built from a copy of the sources, in build/deb/
+#                   (DEB_JOBS parallel jobs, default all CPUs)
 # Targets that run things (test, bench, demo) need root; `make deps` installs
-# the Debian packages they use. CFLAGS and CPPFLAGS are yours (the build adds
-# what it needs); V=1 shows the full commands.
+# the Debian packages they use. CFLAGS, CPPFLAGS and LDFLAGS are yours (the
+# build adds what it needs); V=1 shows the full commands.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -49,7 +51,7 @@ LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,out rule pins store view iface conf d
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/test_%,$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 
-.PHONY: all deps test unit cli e2e bench demo lint install uninstall clean
+.PHONY: all deps test unit cli e2e bench demo lint install uninstall deb clean
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/ptctl
@@ -74,19 +76,20 @@ $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) include/ptctl.h $(BUILD)/ptctl.
 	$(Q)$(call msg,CC,$@)$(COMPILE) -c $< -o $@
 
 $(BUILD)/ptctl: $(USER_OBJS)
-	$(Q)$(call msg,LINK,$@)$(COMPILE) $^ $(LDLIBS) -o $@
+	$(Q)$(call msg,LINK,$@)$(COMPILE) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_HELPERS) $(wildcard tests/unit/*.h) $(LIB_OBJS) \
 		$(BUILD)/ptctl.skel.h | $(BUILD)/tests
-	$(Q)$(call msg,CC,$@)$(COMPILE) -Iuser -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDLIBS) \
-		-lcmocka -lpthread -o $@
+	$(Q)$(call msg,CC,$@)$(COMPILE) -Iuser -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDFLAGS) \
+		$(LDLIBS) -lcmocka -lpthread -o $@
 
 $(BUILD)/bench: tests/bench/bench.c $(UNIT_HELPERS) $(LIB_OBJS) $(BUILD)/ptctl.skel.h \
 		$(BUILD)/bench_empty.skel.h
-	$(Q)$(call msg,CC,$@)$(COMPILE) -Iuser -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(call msg,CC,$@)$(COMPILE) -Iuser -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDFLAGS) \
+		$(LDLIBS) -o $@
 
 $(BUILD)/tests/udpflood: tests/tools/udpflood.c | $(BUILD)/tests
-	$(Q)$(call msg,CC,$@)$(COMPILE) $< -o $@
+	$(Q)$(call msg,CC,$@)$(COMPILE) $(LDFLAGS) $< -o $@
 
 $(BUILD)/bench_empty.bpf.o: tests/bench/bench_empty.bpf.c vmlinux/vmlinux.h | $(BUILD)
 	$(Q)$(call msg,CLANG-BPF,$@)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -95,7 +98,7 @@ $(BUILD)/fwd.bpf.o: tests/bench/fwd.bpf.c vmlinux/vmlinux.h | $(BUILD)
 	$(Q)$(call msg,CLANG-BPF,$@)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/fwd: tests/bench/fwd.c tests/unit/pkt.c $(BUILD)/fwd.skel.h | $(BUILD)/tests
-	$(Q)$(call msg,CC,$@)$(COMPILE) -Itests/unit $< tests/unit/pkt.c $(LDLIBS) -o $@
+	$(Q)$(call msg,CC,$@)$(COMPILE) -Itests/unit $< tests/unit/pkt.c $(LDFLAGS) $(LDLIBS) -o $@
 
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
@@ -131,7 +134,7 @@ SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 INSTALLED = $(PREFIX)/sbin/ptctl $(PREFIX)/share/man/man8/ptctl.8 \
 	$(PREFIX)/share/bash-completion/completions/ptctl $(SYSTEMD_UNIT_DIR)/ptctl@.service \
 	$(SYSTEMD_UNIT_DIR)/ptctl-log@.service \
-	$(PREFIX)/share/doc/ptctl/wan0.conf.example
+	$(PREFIX)/share/doc/ptctl/examples/wan0.conf.example
 
 install: $(BUILD)/ptctl
 	install -D -m 0755 $(BUILD)/ptctl $(DESTDIR)$(PREFIX)/sbin/ptctl
@@ -143,12 +146,34 @@ install: $(BUILD)/ptctl
 			dist/$$u > $(BUILD)/$$u && \
 		install -D -m 0644 $(BUILD)/$$u $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$u || exit 1; \
 	done
-	install -D -m 0644 dist/wan0.conf.example $(DESTDIR)$(PREFIX)/share/doc/ptctl/wan0.conf.example
+	install -D -m 0644 dist/wan0.conf.example \
+		$(DESTDIR)$(PREFIX)/share/doc/ptctl/examples/wan0.conf.example
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/ptctl
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	rmdir $(DESTDIR)$(PREFIX)/share/doc/ptctl $(DESTDIR)$(SYSCONFDIR)/ptctl 2>/dev/null || true
+	rmdir $(DESTDIR)$(PREFIX)/share/doc/ptctl/examples $(DESTDIR)$(PREFIX)/share/doc/ptctl \
+		$(DESTDIR)$(SYSCONFDIR)/ptctl 2>/dev/null || true
+
+PT_VERSION = $(shell sed -n 's/^.define PT_VERSION "\(.*\)"$$/\1/p' include/ptctl.h)
+DEB_DIR := $(BUILD)/deb
+DEB_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
+# dpkg-buildpackage writes the packages next to the tree it builds: it builds a
+# copy of the sources (git's files, or all but $(BUILD)) in $(DEB_DIR), so they
+# land there and this tree, its build/ included, is neither read nor cleaned.
+# MAKEFLAGS is not passed on: debian/rules is a make of its own.
+deb: deps
+	$(Q)v=$$(dpkg-parsechangelog -S Version) && [ "$$v" = "$(PT_VERSION)" ] || \
+		{ echo "Error: debian/changelog is at $$v, include/ptctl.h at $(PT_VERSION)" >&2; exit 1; }
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/ptctl-$(PT_VERSION)
+	$(Q){ git ls-files -z -co --exclude-standard 2>/dev/null || \
+		find . -path ./$(BUILD) -prune -o -type f -print0; } | \
+		tar -c --null -T - --ignore-failed-read -f - | tar -x -C $(DEB_DIR)/ptctl-$(PT_VERSION)
+	$(Q)cd $(DEB_DIR)/ptctl-$(PT_VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -us -uc -b -J$(DEB_JOBS)
+	$(Q)rm -rf $(DEB_DIR)/ptctl-$(PT_VERSION)
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf $(BUILD) vmlinux/vmlinux.h

@@ -17,6 +17,9 @@ PKGS=(
 	systemd groff-base
 	# make lint: shell scripts and C layout
 	shellcheck clang-format
+	# make deb and its test: the package built, checked and installed, its
+	# man page found (no fakeroot: debian/control says Rules-Requires-Root: no)
+	dpkg-dev debhelper lintian man-db
 )
 
 missing=()

@@ -23,6 +23,8 @@ SUITES=(
 	"tests/ops/run.sh"
 	"tests/cli/run.sh"
 	"tests/cli/install.sh"
+	# The one suite that changes the system: installs the package, purges it.
+	"tests/cli/deb.sh"
 	"tests/run-unit.sh ${UNIT_TESTS:-build/tests/test_*}"
 )
 

@@ -21,7 +21,7 @@ man=$dest/usr/share/man/man8/ptctl.8
 comp=$dest/usr/share/bash-completion/completions/ptctl
 unit=$dest/usr/lib/systemd/system/ptctl@.service
 logunit=$dest/usr/lib/systemd/system/ptctl-log@.service
-example=$dest/usr/share/doc/ptctl/wan0.conf.example
+example=$dest/usr/share/doc/ptctl/examples/wan0.conf.example
 
 # Install
 if make --no-print-directory install DESTDIR="$dest" PREFIX=/usr >"$tmp/make.log" 2>&1; then
