@@ -65,7 +65,11 @@ int pt_usage(const char *cmd, const char *problem);
  * option, a missing value, an option given twice that is not repeatable).
  */
 int pt_getopt(int argc, char **argv, const char **name);
-/* The arguments of the commands taking [--dev IFACE] and a NAME (name NULL: no NAME). */
-int pt_dev_args(int argc, char **argv, const char **dev, const char **name);
+/*
+ * The arguments of the commands taking [--dev IFACE], a NAME (name NULL: no
+ * NAME) and at most one flag of their own (*flag set when given; flag NULL:
+ * none in the command table).
+ */
+int pt_dev_args(int argc, char **argv, const char **dev, const char **name, bool *flag);
 
 #endif /* PT_CMD_H */

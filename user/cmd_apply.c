@@ -217,7 +217,7 @@ int cmd_save(int argc, char **argv)
 	struct pt_dev d = PT_DEV_INIT;
 	int ret = -1;
 
-	if (pt_dev_args(argc, argv, &dev, NULL) || pt_dev_open(&d, dev, 0) ||
+	if (pt_dev_args(argc, argv, &dev, NULL, NULL) || pt_dev_open(&d, dev, 0) ||
 	    !(rules = pt_store_load(&d.m)))
 		goto out;
 	printf("# ptctl save: the rules of %s (ptctl apply FILE --dev %s)\n", d.name, d.name);

@@ -76,7 +76,7 @@ static int by_name(int argc, char **argv, rule_action act, const char *done)
 	struct pt_dev d = PT_DEV_INIT;
 	int id, ret;
 
-	if (pt_dev_args(argc, argv, &dev, &name))
+	if (pt_dev_args(argc, argv, &dev, &name, NULL))
 		return -1;
 	ret = open_rules(&d, dev, &rules);
 	if (!ret) {
@@ -134,7 +134,7 @@ int cmd_flush(int argc, char **argv)
 	struct pt_dev d = PT_DEV_INIT;
 	int n = 0, ret;
 
-	if (pt_dev_args(argc, argv, &dev, NULL))
+	if (pt_dev_args(argc, argv, &dev, NULL, NULL))
 		return -1;
 	ret = open_rules(&d, dev, &rules);
 	for (__u32 id = 0; id < PT_MAX_RULES && !ret; id++)

@@ -339,18 +339,10 @@ int cmd_list(int argc, char **argv)
 	const char *dev = NULL;
 	struct instance in;
 	bool wide = false;
-	int c, n = -1;
+	int n = -1;
 
-	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
-		if (c == 'd')
-			dev = optarg;
-		else if (c == 'w')
-			wide = true;
-		else
-			return -1;
-	}
-	if (optind < argc)
-		return pt_usage(argv[0], "too many arguments");
+	if (pt_dev_args(argc, argv, &dev, NULL, &wide))
+		return -1;
 	if (!pt_dev_open(&d, dev, 0))
 		n = collect(&d, &views);
 	if (n >= 0) {
@@ -480,18 +472,10 @@ int cmd_stats(int argc, char **argv)
 	const char *dev = NULL;
 	bool prometheus = false;
 	struct pt_stats st;
-	int c, n = 0;
+	int n = 0;
 
-	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
-		if (c == 'd')
-			dev = optarg;
-		else if (c == 'P')
-			prometheus = true;
-		else
-			return -1;
-	}
-	if (optind < argc)
-		return pt_usage(argv[0], "too many arguments");
+	if (pt_dev_args(argc, argv, &dev, NULL, &prometheus))
+		return -1;
 	if (prometheus && pt_json)
 		return pt_usage(argv[0], "--prometheus is a format of its own: no -j");
 	if (pt_dev_open(&d, dev, 0))

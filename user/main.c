@@ -13,15 +13,18 @@
 #include "out.h"
 #include "ptctl.h"
 
-int pt_dev_args(int argc, char **argv, const char **dev, const char **name)
+int pt_dev_args(int argc, char **argv, const char **dev, const char **name, bool *flag)
 {
 	int c, want = name ? 1 : 0;
 
 	*dev = NULL;
 	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
-		if (c != 'd')
+		if (c == '?')
 			return -1;
-		*dev = optarg;
+		if (c == 'd')
+			*dev = optarg;
+		else if (flag)
+			*flag = true;
 	}
 	if (argc - optind > want)
 		return pt_usage(argv[0], "too many arguments");
