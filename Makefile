@@ -1,5 +1,7 @@
 # ptctl: port triggering for Linux routers, as an eBPF datapath.
 #   make            build ptctl (BPF objects and skeleton embedded)
+#   make CROSS_COMPILE=aarch64-linux-gnu-
+#                   build-aarch64/ptctl for another CPU (scripts/install-cross-deps.sh)
 #   make test       unit tests (BPF_PROG_TEST_RUN), CLI tests, end-to-end netns tests
 #   make bench      per-packet cost of the programs against empty programs, and the
 #                   forwarding rate of the fast path against nft DNAT (netns router)
@@ -13,23 +15,53 @@
 #   make deb        the Debian package, built from a copy of the sources, in build/deb/
 #                   (DEB_JOBS parallel jobs, default all CPUs)
 # Targets that run things (test, bench, demo) need root; `make deps` installs
-# the Debian packages they use. CFLAGS, CPPFLAGS and LDFLAGS are yours (the
-# build adds what it needs); V=1 shows the full commands.
+# the Debian packages they use, the cross build's too. CFLAGS, CPPFLAGS and
+# LDFLAGS are yours (the build adds what it needs); V=1 shows the full commands.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-BUILD := build
 CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= cc
 
-ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# Cross-compiling: `make CROSS_COMPILE=aarch64-linux-gnu-` builds build-aarch64/ptctl
+# with $(CROSS_COMPILE)gcc against the target's libbpf (its pkg-config, or Debian's
+# multiarch directory of libbpf-dev:arm64). The BPF object is the host clang's and
+# bpftool's all the same: BPF is one target for every CPU, but for the byte order.
+CROSS_COMPILE ?=
+ifneq ($(CROSS_COMPILE),)
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+endif
+TRIPLET := $(shell $(CC) -dumpmachine 2>/dev/null)
+MACHINE := $(firstword $(subst -, ,$(TRIPLET)))
+BUILD := $(if $(CROSS_COMPILE),build-$(MACHINE),build)
+ifneq ($(CROSS_COMPILE),)
+PKG_CONFIG ?= $(if $(shell command -v $(CROSS_COMPILE)pkg-config),$(CROSS_COMPILE)pkg-config,\
+	PKG_CONFIG_LIBDIR=/usr/lib/$(TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config)
+else
+PKG_CONFIG ?= pkg-config
+endif
+
+# The target's kernel architecture (bpf_tracing.h) and byte order, from the compiler.
+BPF_ARCH := $(shell echo $(MACHINE) | sed -e 's/^x86_64$$/x86/;t' -e 's/^i.86$$/x86/;t' \
+	-e 's/^aarch64.*/arm64/;t' -e 's/^arm.*/arm/;t' -e 's/^mips.*/mips/;t' -e 's/^riscv.*/riscv/')
+BPF_ENDIAN := $(if $(shell $(CC) -dM -E -x c /dev/null 2>/dev/null | \
+	grep '__BYTE_ORDER__ __ORDER_BIG_ENDIAN__'),eb,el)
+# vmlinux/vmlinux.h holds the kernel's types as the build host's kernel has them
+# (its BTF), also when cross-compiling: CO-RE relocates every field access to the
+# router's kernel when ptctl loads. VMLINUX_BTF= another BTF (make clean first).
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
 CFLAGS ?= -O2 -g
 # What the build needs, apart from CFLAGS and CPPFLAGS (`make CFLAGS="-O2 -g"` keeps it).
-PT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror
+# Warnings are errors here; a package build, whose compiler may warn anew, sets WERROR=.
+WERROR ?= -Werror
+PT_CFLAGS := -std=gnu11 -Wall -Wextra $(WERROR)
 PT_CPPFLAGS := -Iinclude -I$(BUILD)
-LDLIBS += $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror
+LDLIBS += $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+BPF_CFLAGS := -g -O2 -target bpf$(BPF_ENDIAN) -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -Wall $(WERROR)
 COMPILE = $(CC) $(PT_CPPFLAGS) $(CPPFLAGS) $(PT_CFLAGS) $(CFLAGS)
 
 # Quiet: one line a step; V=1 shows the full commands.
@@ -46,7 +78,7 @@ BPF_SRCS := $(wildcard bpf/*.h bpf/*.c) include/ptctl.h vmlinux/vmlinux.h
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
 # ptctl's modules below the commands: linked into the unit tests and the benchmark too.
-LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,out rule pins store view iface conf dev link ct)
+LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,out rule pins store view iface conf uci dev link ct)
 
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/test_%,$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
@@ -58,9 +90,10 @@ all: $(BUILD)/ptctl
 
 deps:
 	@scripts/install-deps.sh
+	@scripts/install-cross-deps.sh
 
 vmlinux/vmlinux.h:
-	$(Q)$(call msg,BTF,$@)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+	$(Q)$(call msg,BTF,$@)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
 $(BUILD) $(BUILD)/user $(BUILD)/tests:
 	@mkdir -p $@
@@ -119,7 +152,9 @@ bench: deps
 	@tests/bench/fwd.sh
 
 C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find bpf user include tests -name '*.[ch]')
-SH_SOURCES = $(shell git ls-files '*.sh' .ci/run 2>/dev/null || find . -name '*.sh')
+# The shell scripts: *.sh, CI's, and the OpenWrt package's init and hotplug scripts.
+SH_SOURCES = $(shell git ls-files '*.sh' .ci/run 'openwrt/*.init' 'openwrt/*.hotplug' 2>/dev/null || \
+	find . -name '*.sh' -o -path './openwrt/*' \( -name '*.init' -o -name '*.hotplug' \))
 
 lint: deps
 	shellcheck -x -P SCRIPTDIR -S warning $(SH_SOURCES)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite (make test): unit tests, the command line, state
-# integrity, operator commands, end-to-end runs on netns routers, and the
-# flood test. Independent suites run side by side (each has its own network
+# integrity, operator commands, end-to-end runs on netns routers, the
+# flood test, and the cross build. Independent suites run side by side (each has its own network
 # namespaces and pins), TEST_JOBS at a time (default 4); their output is
 # shown whole, one suite after the other. Each suite ends with
 # "<suite>: N passed, N failed"; this sums them up.
@@ -25,6 +25,7 @@ SUITES=(
 	"tests/cli/install.sh"
 	# The one suite that changes the system: installs the package, purges it.
 	"tests/cli/deb.sh"
+	"tests/cli/cross.sh"
 	"tests/run-unit.sh ${UNIT_TESTS:-build/tests/test_*}"
 )
 

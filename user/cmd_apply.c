@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The rules file's commands (conf.h). apply FILE: make an interface's rules
- * exactly those of the file. The file is checked whole before anything
- * changes; unchanged rules keep their holders and counters, changed ones
- * keep their counters. apply --check: the plan, nothing changed. save: the
- * live rules as a rules file, which apply takes back unchanged.
+ * exactly those of the file (a rules file, or OpenWrt's UCI file: uci.h).
+ * The file is checked whole before anything changes; unchanged rules keep
+ * their holders and counters, changed ones keep their counters. apply
+ * --check: the plan, nothing changed. save: the live rules as a rules file,
+ * which apply takes back unchanged.
  */
 #include <errno.h>
 #include <getopt.h>

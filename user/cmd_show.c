@@ -381,7 +381,8 @@ static int status_instance(const struct pt_dev *d, struct instance *in, int n)
 	consistent = !pt_store_check(&d->m, rules, err);
 	free(rules);
 	if (!in->problem[0] && !consistent)
-		snprintf(in->problem, sizeof(in->problem), "%s", err);
+		snprintf(in->problem, sizeof(in->problem), "%.*s", (int)sizeof(in->problem) - 1,
+			 err);
 	if (pt_json) {
 		jw_obj(NULL);
 		instance_json(in);

@@ -4,22 +4,37 @@
 #include <stdlib.h>
 #include <string.h>
 #include "conf.h"
+#include "uci.h"
 
-#define CONF_LINE_MAX 1024
-
-/* "path:line: message" into err (line 0: no line); returns -1. */
-static int conf_err(char *err, const char *path, int line, const char *fmt, ...)
+int pt_conf_err(struct pt_conf_in *in, int line, const char *fmt, ...)
 {
-	int len = line ? snprintf(err, PT_ERR_LEN, "%s:%d: ", path, line) :
-			 snprintf(err, PT_ERR_LEN, "%s: ", path);
+	int len = line ? snprintf(in->err, PT_ERR_LEN, "%s:%d: ", in->path, line) :
+			 snprintf(in->err, PT_ERR_LEN, "%s: ", in->path);
 	va_list ap;
 
 	if (len < PT_ERR_LEN) {
 		va_start(ap, fmt);
-		vsnprintf(err + len, PT_ERR_LEN - len, fmt, ap);
+		vsnprintf(in->err + len, PT_ERR_LEN - len, fmt, ap);
 		va_end(ap);
 	}
 	return -1;
+}
+
+int pt_conf_read(struct pt_conf_in *in)
+{
+	if (in->again) {
+		in->again = false;
+		return in->last;
+	}
+	in->last = 0;
+	if (!fgets(in->buf, sizeof(in->buf), in->f))
+		return in->last = ferror(in->f) ? pt_conf_err(in, 0, "read error") : 0;
+	in->line++;
+	if (!strchr(in->buf, '\n') && !feof(in->f))
+		return in->last = pt_conf_err(in, in->line, "line longer than %d characters",
+					      PT_CONF_LINE_MAX);
+	in->buf[strcspn(in->buf, "\r\n")] = '\0';
+	return in->last = 1;
 }
 
 /* A timeout in its largest exact unit: 10m, not 600. */
@@ -85,55 +100,81 @@ static int parse_rule_line(char *save, struct pt_rule *r, char *msg)
 	return pt_rule_complete(r, msg);
 }
 
-int pt_conf_parse(FILE *f, const char *path, struct pt_rule *rules, char *err)
+/* The rules of a rules file, one a line; lines[i] the line of rules[i]. */
+static int rules_file(struct pt_conf_in *in, struct pt_rule *rules, int *lines)
 {
-	int *lines = calloc(PT_MAX_RULES, sizeof(*lines));
-	char buf[CONF_LINE_MAX + 2], msg[PT_ERR_LEN], *tok, *save, *hash;
-	int n = 0, line = 0, ret = -1;
+	char msg[PT_ERR_LEN], *tok, *save, *hash;
+	int n = 0, r;
 
-	if (!lines)
-		return conf_err(err, path, 0, "out of memory");
-	memset(rules, 0, PT_MAX_RULES * sizeof(*rules));
-	while (fgets(buf, sizeof(buf), f)) {
-		line++;
-		if (!strchr(buf, '\n') && !feof(f)) {
-			conf_err(err, path, line, "line longer than %d characters", CONF_LINE_MAX);
-			goto out;
-		}
-		buf[strcspn(buf, "\r\n")] = '\0';
-		hash = strchr(buf, '#');
+	while ((r = pt_conf_read(in)) > 0) {
+		hash = strchr(in->buf, '#');
 		if (hash)
 			*hash = '\0';
-		tok = strtok_r(buf, " \t", &save);
+		tok = strtok_r(in->buf, " \t", &save);
 		if (!tok)
 			continue;
-		if (strcmp(tok, "rule")) {
-			conf_err(err, path, line, "expected 'rule NAME ...', found '%s'", tok);
-			goto out;
-		}
-		if (n == PT_MAX_RULES) {
-			conf_err(err, path, line, "more than %d rules", PT_MAX_RULES);
-			goto out;
-		}
-		if (parse_rule_line(save, &rules[n], msg)) {
-			conf_err(err, path, line, "%s", msg);
-			goto out;
-		}
-		lines[n++] = line;
+		if (strcmp(tok, "rule"))
+			return pt_conf_err(in, in->line, "expected 'rule NAME ...', found '%s'",
+					   tok);
+		if (n == PT_MAX_RULES)
+			return pt_conf_err(in, in->line, "more than %d rules", PT_MAX_RULES);
+		if (parse_rule_line(save, &rules[n], msg))
+			return pt_conf_err(in, in->line, "%s", msg);
+		lines[n++] = in->line;
 	}
-	if (ferror(f)) {
-		conf_err(err, path, 0, "read error");
+	return r < 0 ? -1 : n;
+}
+
+/* Does word w begin s, a word of its own? */
+static bool word_is(const char *s, const char *w)
+{
+	size_t len = strlen(w);
+
+	return !strncmp(s, w, len) && (!s[len] || s[len] == ' ' || s[len] == '\t');
+}
+
+/*
+ * The format, by the first line that is not blank or a comment: a UCI file
+ * begins with `config` (or `package`). That line is read again after.
+ */
+static bool is_uci(struct pt_conf_in *in)
+{
+	const char *s;
+
+	while (pt_conf_read(in) > 0) {
+		s = in->buf + strspn(in->buf, " \t");
+		if (!*s || *s == '#')
+			continue;
+		in->again = true;
+		return word_is(s, "config") || word_is(s, "package");
+	}
+	in->again = true; /* the end, or an error to report */
+	return false;
+}
+
+int pt_conf_parse(FILE *f, const char *path, struct pt_rule *rules, char *err)
+{
+	struct pt_conf_in *in = calloc(1, sizeof(*in));
+	int *lines = calloc(PT_MAX_RULES, sizeof(*lines));
+	char msg[PT_ERR_LEN];
+	int n = -1;
+
+	if (!in || !lines) {
+		snprintf(err, PT_ERR_LEN, "%s: out of memory", path);
 		goto out;
 	}
+	*in = (struct pt_conf_in){ .f = f, .path = path, .err = err };
+	memset(rules, 0, PT_MAX_RULES * sizeof(*rules));
+	n = is_uci(in) ? pt_uci_parse(in, rules, lines) : rules_file(in, rules, lines);
 	/* Each rule against those before it, so an error names the later line. */
 	for (int i = 0; i < n; i++) {
 		if (pt_rule_fits(rules, i, UINT32_MAX, &rules[i], msg)) {
-			conf_err(err, path, lines[i], "%s", msg);
-			goto out;
+			n = pt_conf_err(in, lines[i], "%s", msg);
+			break;
 		}
 	}
-	ret = n;
 out:
+	free(in);
 	free(lines);
-	return ret;
+	return n;
 }

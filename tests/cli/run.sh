@@ -279,6 +279,35 @@ out=$(ptctl_r apply --check "/tmp/$PT_NS.conf" --dev nov4 2>&1)
 	fail "apply --check, not loaded: $out"
 printf 'rule bad trigger tcp:1\n' >"/tmp/$PT_NS.conf"
 expect_error "apply --check of a bad file" "needs open ports" apply --check "/tmp/$PT_NS.conf"
+# OpenWrt's UCI format: the same rules as save wrote, so nothing changes.
+cat >"/tmp/$PT_NS.conf" <<'EOF'
+config interface 'wan'
+	option enabled '1'
+config rule 'irc2'
+	option trigger 'tcp:6667'
+	list open 'tcp:5000-5010'
+config rule
+	option name 'game.1'
+	option trigger "both:27015-27030"
+	option open udp:27000-27014
+	option timeout '90s'
+config rule 'full'
+	option trigger 'udp:4000-4001'
+	list open 'tcp:4100'
+	list open 'udp:4100'
+	option timeout '2h'
+	list allow '192.168.77.0/24'
+	list allow '192.168.77.99'
+	option policy 'newest'
+	option peer 'contacted'
+	option enabled 'no'
+EOF
+out=$(ptctl_r apply "/tmp/$PT_NS.conf" 2>&1)
+[[ $out == *"added     0"*"changed   0"*"removed   0"*"unchanged 3"* ]] && [ "$(snapshot)" = "$before" ] &&
+	pass "apply of a UCI file of the same rules changes nothing" || fail "apply of a UCI file: $out"
+printf "config rule 'bad'\n\toption trigger 'tcp:1'\n\toption enabled 'maybe'\n" >"/tmp/$PT_NS.conf"
+expect_error "apply of a bad UCI file" "/tmp/$PT_NS.conf:3: invalid boolean 'maybe'" \
+	apply "/tmp/$PT_NS.conf"
 rm -f "/tmp/$PT_NS.conf"
 expect_error "unload --force --keep-if-gone" "exclude each other" unload --force --keep-if-gone wan0
 # --keep-if-gone keeps only a gone interface's pins (nat.sh N5): wan0 is here.
