@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite (make test): unit tests, the command line, state
-# integrity, operator commands, end-to-end runs on netns routers, and the
-# flood test. Independent suites run side by side (each has its own network
+# integrity, operator commands, end-to-end runs on netns routers, the
+# flood test, and the Cockpit page in a browser. Independent suites run side by side (each has its own network
 # namespaces and pins), TEST_JOBS at a time (default 4); their output is
 # shown whole, one suite after the other. Each suite ends with
 # "<suite>: N passed, N failed"; this sums them up.
@@ -21,6 +21,7 @@ SUITES=(
 	"tests/integrity/run.sh"
 	"tests/e2e/flood.sh"
 	"tests/ops/run.sh"
+	"tests/web/run.sh"
 	"tests/cli/run.sh"
 	"tests/cli/install.sh"
 	"tests/run-unit.sh ${UNIT_TESTS:-build/tests/test_*}"
