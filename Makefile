@@ -8,8 +8,9 @@
 #   make demo       a router in network namespaces, triggered and timed out
 #   make lint       shellcheck on the scripts, clang-format (.clang-format) on the C sources
 #   make install    ptctl, man page, bash completion, systemd units ptctl@.service and
-#                   ptctl-log@.service (its events to syslog),
-#                   example rules; PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
+#                   ptctl-log@.service (its events to syslog), the Cockpit page
+#                   (PREFIX/share/cockpit/ptctl), example rules;
+#                   PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
 #                   SYSTEMD_UNIT_DIR=$(PREFIX)/lib/systemd/system
 #   make uninstall  the same variables; keeps $(SYSCONFDIR)/ptctl if it holds rules
 #   make deb        the Debian package, built from a copy of the sources, in build/deb/
@@ -166,10 +167,13 @@ demo: deps
 
 SYSCONFDIR ?= /etc
 SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+COCKPIT_DIR = $(PREFIX)/share/cockpit/ptctl
+COCKPIT_FILES = manifest.json index.html ptctl.js ptctl.css
 INSTALLED = $(PREFIX)/sbin/ptctl $(PREFIX)/share/man/man8/ptctl.8 \
 	$(PREFIX)/share/bash-completion/completions/ptctl $(SYSTEMD_UNIT_DIR)/ptctl@.service \
 	$(SYSTEMD_UNIT_DIR)/ptctl-log@.service \
-	$(PREFIX)/share/doc/ptctl/examples/wan0.conf.example
+	$(PREFIX)/share/doc/ptctl/examples/wan0.conf.example \
+	$(addprefix $(COCKPIT_DIR)/,$(COCKPIT_FILES))
 
 install: $(BUILD)/ptctl
 	install -D -m 0755 $(BUILD)/ptctl $(DESTDIR)$(PREFIX)/sbin/ptctl
@@ -184,11 +188,14 @@ install: $(BUILD)/ptctl
 	install -D -m 0644 dist/wan0.conf.example \
 		$(DESTDIR)$(PREFIX)/share/doc/ptctl/examples/wan0.conf.example
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/ptctl
+	install -d -m 0755 $(DESTDIR)$(COCKPIT_DIR)
+	install -m 0644 $(addprefix web/cockpit/,$(COCKPIT_FILES)) $(DESTDIR)$(COCKPIT_DIR)/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	rmdir $(DESTDIR)$(PREFIX)/share/doc/ptctl/examples $(DESTDIR)$(PREFIX)/share/doc/ptctl \
 		$(DESTDIR)$(SYSCONFDIR)/ptctl 2>/dev/null || true
+	rmdir $(DESTDIR)$(COCKPIT_DIR) $(DESTDIR)$(PREFIX)/share/cockpit 2>/dev/null || true
 
 PT_VERSION = $(shell sed -n 's/^.define PT_VERSION "\(.*\)"$$/\1/p' include/ptctl.h)
 DEB_DIR := $(BUILD)/deb

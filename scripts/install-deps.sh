@@ -15,6 +15,8 @@ PKGS=(
 	python3-prometheus-client
 	# install test: unit file and man page checks
 	systemd groff-base
+	# web test: the Cockpit page (web/cockpit) in headless Chromium
+	cockpit-ws cockpit-bridge chromium chromium-driver python3-selenium
 	# make lint: shell scripts and C layout
 	shellcheck clang-format
 	# make deb and its test: the package built, checked and installed, its

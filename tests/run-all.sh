@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite (make test): unit tests, the command line, state
-# integrity, operator commands, end-to-end runs on netns routers, the
-# flood test, and the cross build. Independent suites run side by side (each has its own network
+# integrity, operator commands, end-to-end runs on netns routers, the flood
+# test, the Debian package, the cross build, and the Cockpit page in a
+# browser. Independent suites run side by side (each has its own network
 # namespaces and pins), TEST_JOBS at a time (default 4); their output is
 # shown whole, one suite after the other. Each suite ends with
 # "<suite>: N passed, N failed"; this sums them up.
@@ -21,6 +22,7 @@ SUITES=(
 	"tests/integrity/run.sh"
 	"tests/e2e/flood.sh"
 	"tests/ops/run.sh"
+	"tests/web/run.sh"
 	"tests/cli/run.sh"
 	"tests/cli/install.sh"
 	# The one suite that changes the system: installs the package, purges it.

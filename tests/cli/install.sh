@@ -22,6 +22,7 @@ comp=$dest/usr/share/bash-completion/completions/ptctl
 unit=$dest/usr/lib/systemd/system/ptctl@.service
 logunit=$dest/usr/lib/systemd/system/ptctl-log@.service
 example=$dest/usr/share/doc/ptctl/examples/wan0.conf.example
+cockpit=$dest/usr/share/cockpit/ptctl
 
 # Install
 if make --no-print-directory install DESTDIR="$dest" PREFIX=/usr >"$tmp/make.log" 2>&1; then
@@ -41,8 +42,40 @@ $unit 644
 $logunit 644
 $example 644
 $dest/etc/ptctl 755
+$cockpit 755
+$cockpit/manifest.json 644
+$cockpit/index.html 644
+$cockpit/ptctl.js 644
+$cockpit/ptctl.css 644
 EOF
 check "installed binary is build/ptctl" cmp -s build/ptctl "$sbin"
+
+# The Cockpit page: the files of web/cockpit, a manifest Cockpit can read,
+# scripts in files only (Cockpit's Content-Security-Policy), cockpit.js
+# from where Cockpit serves it, nothing inserted as HTML, ptctl spawned
+# with superuser "require".
+not() { ! "$@"; }
+same=1
+for f in web/cockpit/*; do cmp -s "$f" "$cockpit/${f##*/}" || same=0; done
+[ "$(find "$cockpit" -type f | wc -l)" -eq "$(find web/cockpit -type f | wc -l)" ] || same=0
+check "the Cockpit page is web/cockpit, whole" [ $same = 1 ]
+check "...its manifest is JSON with a menu entry" python3 -c \
+	'import json, sys; m = json.load(open(sys.argv[1])); assert m["menu"]["index"]["label"]' \
+	"$cockpit/manifest.json"
+scripts=$(grep -o '<script[^>]*>' "$cockpit/index.html")
+check "...index.html loads ../base1/cockpit.js and ptctl.js, no inline script" \
+	[ "$scripts" = '<script src="../base1/cockpit.js">'$'\n''<script src="ptctl.js" defer>' ]
+check "...and no inline style or event handler" not grep -qiE '<style|style=| on[a-z]+=' "$cockpit/index.html"
+check "...ptctl.js inserts no HTML" not grep -qE 'innerHTML|outerHTML|insertAdjacentHTML|document\.write' \
+	"$cockpit/ptctl.js"
+# Every cockpit.spawn call runs ["ptctl", "-j", ...] with superuser "require".
+spawns_ptctl_as_root() {
+	local n
+	n=$(grep -c 'cockpit\.spawn(' "$1")
+	[ "$n" -gt 0 ] && [ "$(grep -c 'cockpit\.spawn(\["ptctl", "-j"' "$1")" = "$n" ] &&
+		[ "$(grep -c 'superuser: "require"' "$1")" = "$n" ]
+}
+check "...and spawns ptctl -j only, as root (superuser require)" spawns_ptctl_as_root "$cockpit/ptctl.js"
 
 # The unit
 execs=$(grep -E '^Exec[A-Za-z]*=' "$unit" 2>/dev/null)
