@@ -59,12 +59,32 @@ left=$(ls -d debian/build debian/ptctl debian/.debhelper debian/files debian/*.s
 	debian/*.debhelper.log debian/debhelper-build-stamp debian/tmp 2>/dev/null)
 [ -z "$left" ] && pass "no package build artefacts in debian/" || fail "left in debian/: $left"
 got=$(cd build/deb && ls -A)
-want="ptctl-dbgsym_${version}_$arch.deb
+want="cockpit-ptctl_${version}_all.deb
+ptctl-dbgsym_${version}_$arch.deb
 ptctl_${version}_$arch.buildinfo
 ptctl_${version}_$arch.changes
 ptctl_${version}_$arch.deb"
 [ "$got" = "$want" ] && pass "build/deb holds the packages, .buildinfo and .changes only" ||
 	fail "build/deb holds: $got"
+
+# The Cockpit page: a package of its own, so that a router without Cockpit does without it.
+cockpit_deb=build/deb/cockpit-ptctl_${version}_all.deb
+got=$(dpkg-deb -c "$cockpit_deb" | awk '$1 ~ /^-/ { print $1, $6 }')
+want="-rw-r--r-- ./usr/share/cockpit/ptctl/index.html
+-rw-r--r-- ./usr/share/cockpit/ptctl/manifest.json
+-rw-r--r-- ./usr/share/cockpit/ptctl/ptctl.css
+-rw-r--r-- ./usr/share/cockpit/ptctl/ptctl.js
+-rw-r--r-- ./usr/share/doc/cockpit-ptctl/changelog.gz
+-rw-r--r-- ./usr/share/doc/cockpit-ptctl/copyright"
+[ "$(sort <<<"$got")" = "$want" ] && pass "cockpit-ptctl holds the page (web/cockpit) only" ||
+	fail "cockpit-ptctl files: $got"
+for f in manifest.json index.html ptctl.js ptctl.css; do
+	dpkg-deb --fsys-tarfile "$cockpit_deb" | tar -xO "./usr/share/cockpit/ptctl/$f" | cmp -s - "web/cockpit/$f" ||
+		fail "cockpit-ptctl's $f is not web/cockpit/$f"
+done
+out=$(dpkg-deb -f "$cockpit_deb" Depends)
+[[ $out == *"cockpit-bridge"* && $out == *"ptctl (>= $version)"* ]] &&
+	pass "cockpit-ptctl depends on cockpit-bridge and ptctl: $out" || fail "cockpit-ptctl Depends: $out"
 
 grep -qF "apt install ./build/deb/ptctl_${version}_" README.md &&
 	pass "README installs ptctl_${version}_*.deb" || fail "README's package is not ptctl_${version}_*.deb"
