@@ -1,7 +1,7 @@
 # ptctl: port triggering for Linux routers, as an eBPF datapath.
 #   make            build ptctl (BPF objects and skeleton embedded)
 #   make CROSS_COMPILE=aarch64-linux-gnu-
-#                   build-aarch64/ptctl for another CPU (scripts/install-cross-deps.sh)
+#                   build-aarch64/ptctl for another CPU (make deps installs what it needs)
 #   make test       unit tests (BPF_PROG_TEST_RUN), CLI tests, end-to-end netns tests
 #   make bench      per-packet cost of the programs against empty programs, and the
 #                   forwarding rate of the fast path against nft DNAT (netns router)
@@ -91,7 +91,6 @@ all: $(BUILD)/ptctl
 
 deps:
 	@scripts/install-deps.sh
-	@scripts/install-cross-deps.sh
 
 vmlinux/vmlinux.h:
 	$(Q)$(call msg,BTF,$@)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@

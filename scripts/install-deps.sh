@@ -22,6 +22,10 @@ PKGS=(
 	# make deb and its test: the package built, checked and installed, its
 	# man page found (no fakeroot: debian/control says Rules-Requires-Root: no)
 	dpkg-dev debhelper lintian man-db
+	# make CROSS_COMPILE=aarch64-linux-gnu- and its test: the cross compiler,
+	# the target's libraries through multiarch, qemu-user to run the result
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross libbpf-dev:arm64 libelf-dev:arm64
+	zlib1g-dev:arm64 qemu-user file
 )
 
 missing=()
@@ -35,5 +39,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "Installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Multiarch: the arm64 libraries install beside the host's.
+dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -5,7 +5,7 @@
 # runs under qemu-user: it prints the version of include/ptctl.h and reads the
 # OpenWrt package's UCI file, the example rules file and a bad file. And the
 # OpenWrt package's fw4 include is nft that a chain takes.
-# Needs scripts/install-cross-deps.sh (run here; quiet when all is there).
+# Needs the cross group of scripts/install-deps.sh (run here; quiet when all is there).
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=../lib/report.sh
 source tests/lib/report.sh
@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 build=$tmp/build-aarch64
 
-check "cross dependencies installed" scripts/install-cross-deps.sh
+check "cross dependencies installed" scripts/install-deps.sh
 out=$(make --no-print-directory -s CROSS_COMPILE=$CROSS --eval 'pt-build: ; @echo $(BUILD)' pt-build)
 [ "$out" = build-aarch64 ] && pass "CROSS_COMPILE builds in build-aarch64 by default" ||
 	fail "CROSS_COMPILE builds in '$out', want build-aarch64"
