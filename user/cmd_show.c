@@ -332,21 +332,15 @@ static int collect(const struct pt_dev *d, struct pt_rule_view **views)
 	return *views ? pt_view_rules(&d->m, *views) : pt_error("out of memory");
 }
 
-int cmd_list(int argc, char **argv)
+/* The list of the interface d; -j: one object, its rules included. */
+static int list_one(struct pt_dev *d, bool wide)
 {
 	struct pt_rule_view *views = NULL;
-	struct pt_dev d = PT_DEV_INIT;
-	const char *dev = NULL;
 	struct instance in;
-	bool wide = false;
-	int n = -1;
+	int n = collect(d, &views);
 
-	if (pt_dev_args(argc, argv, &dev, NULL, &wide))
-		return -1;
-	if (!pt_dev_open(&d, dev, 0))
-		n = collect(&d, &views);
 	if (n >= 0) {
-		instance_get(&d, &in);
+		instance_get(d, &in);
 		warn_degraded(&in);
 	}
 	if (n >= 0 && pt_json) {
@@ -365,8 +359,62 @@ int cmd_list(int argc, char **argv)
 			list_narrow(views, n);
 	}
 	free(views);
-	pt_dev_close(&d);
 	return n < 0 ? -1 : 0;
+}
+
+/* list --all: every interface loaded here, none included; -j: {"instances": [...]}. */
+static int list_all(bool wide)
+{
+	char names[PT_MAX_DEVS][IF_NAMESIZE];
+	int n = pt_devs_loaded(names, PT_MAX_DEVS), ret = 0;
+
+	if (n < 0)
+		return -1;
+	if (pt_json) {
+		jw_obj(NULL);
+		jw_arr("instances");
+	}
+	for (int i = 0; i < n && !ret; i++) {
+		struct pt_dev d = PT_DEV_INIT;
+
+		if (i && !pt_json)
+			putchar('\n');
+		ret = pt_dev_open(&d, names[i], 0) ?: list_one(&d, wide);
+		pt_dev_close(&d);
+	}
+	if (pt_json) {
+		jw_end();
+		jw_end();
+	}
+	return ret;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct pt_dev d = PT_DEV_INIT;
+	bool wide = false, all = false;
+	const char *dev = NULL;
+	int c, ret;
+
+	while ((c = pt_getopt(argc, argv, NULL)) != -1) {
+		if (c == 'd')
+			dev = optarg;
+		else if (c == 'w')
+			wide = true;
+		else if (c == 'a')
+			all = true;
+		else
+			return -1;
+	}
+	if (optind < argc)
+		return pt_usage(argv[0], "too many arguments");
+	if (all && dev)
+		return pt_usage(argv[0], "--all and --dev exclude each other");
+	if (all)
+		return list_all(wide);
+	ret = pt_dev_open(&d, dev, 0) ?: list_one(&d, wide);
+	pt_dev_close(&d);
+	return ret;
 }
 
 /* status without NAME: the instance, its health and the consistency of its indexes. */

@@ -52,6 +52,7 @@ static const struct pt_opt apply_opts[] = {
 static const struct pt_opt list_opts[] = {
 	DEV_OPT,
 	OPT("wide", 'w', NULL, "one line a rule, with its timeout and counters"),
+	OPT("all", 'a', NULL, "every interface ptctl is loaded on (none: an empty list)"),
 	{},
 };
 static const struct pt_opt stats_opts[] = {

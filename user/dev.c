@@ -26,10 +26,14 @@ bool pt_dev_loaded(const char *dev)
 	return !pt_pin_dir(dev, dir) && is_dir(dir);
 }
 
-/* The one interface loaded in this namespace into name, when dev was not given. */
-static int only_loaded(char *name)
+static int by_name(const void *a, const void *b)
 {
-	char root[PT_ROOT_MAX], found[256] = "";
+	return strcmp(a, b);
+}
+
+int pt_devs_loaded(char (*names)[IF_NAMESIZE], int max)
+{
+	char root[PT_ROOT_MAX];
 	struct dirent *e;
 	int n = 0;
 	DIR *d;
@@ -42,13 +46,30 @@ static int only_loaded(char *name)
 		if (e->d_name[0] == '.' || strchr(e->d_name, ':') ||
 		    strlen(e->d_name) >= IF_NAMESIZE || !pt_dev_loaded(e->d_name))
 			continue;
-		if (n++ == 0)
-			strcpy(name, e->d_name);
-		if (strlen(found) + strlen(e->d_name) + 3 < sizeof(found))
-			strcat(strcat(found, n > 1 ? ", " : ""), e->d_name);
+		if (n < max)
+			strcpy(names[n], e->d_name);
+		n++;
 	}
 	if (d)
 		closedir(d);
+	n = n < max ? n : max;
+	qsort(names, n, sizeof(*names), by_name);
+	return n;
+}
+
+/* The one interface loaded in this namespace into name, when dev was not given. */
+static int only_loaded(char *name)
+{
+	char names[PT_MAX_DEVS][IF_NAMESIZE], found[256] = "";
+	int n = pt_devs_loaded(names, PT_MAX_DEVS);
+
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (strlen(found) + strlen(names[i]) + 3 < sizeof(found))
+			strcat(strcat(found, i ? ", " : ""), names[i]);
+	if (n == 1)
+		strcpy(name, names[0]);
 	if (n == 0)
 		return pt_error("ptctl is not loaded on any interface (run 'ptctl load IFACE')");
 	if (n > 1)

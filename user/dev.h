@@ -72,6 +72,9 @@ int pt_dev_open(struct pt_dev *d, const char *dev, unsigned int flags);
 void pt_dev_close(struct pt_dev *d);
 /* Is there an instance on dev (its pin directory) in this namespace? */
 bool pt_dev_loaded(const char *dev);
+#define PT_MAX_DEVS 64 /* interfaces ptctl lists at once */
+/* The interfaces loaded in this namespace, by name, at most max of them; how many, or -1. */
+int pt_devs_loaded(char (*names)[IF_NAMESIZE], int max);
 /* Checks the pins in d->dir against the skeleton and makes them d->m's maps. */
 int pt_dev_adopt(struct pt_dev *d);
 

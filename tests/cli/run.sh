@@ -66,6 +66,8 @@ in_r ip link add nov4 type veth peer name nov4p && in_r ip link set nov4 up
 # Before load
 expect_error "unload when not loaded" "not loaded" unload wan0
 expect_error "list when not loaded" "not loaded" list
+[ "$(ptctl_r -j list --all)" = '{"schema":1,"instances":[]}' ] &&
+	pass "list --all, nothing loaded: an empty list" || fail "list --all: $(ptctl_r -j list --all)"
 expect_error "add-rule when not loaded" "not loaded" add-rule a --trigger tcp:1 --open tcp:2
 expect_error "unknown interface" "unknown interface 'nosuch0'" load nosuch0
 expect_error "unknown mode" "unknown mode 'turbo'" load wan0 --mode turbo
@@ -178,6 +180,10 @@ out=$(ptctl_r -j 2>/dev/null)
 expect_ok "load an interface without IPv4" load nov4
 expect_error "list without --dev, two loaded" "choose one with --dev" list
 expect_ok "list --dev nov4" list --dev nov4
+devs=$(ptctl_r -j list --all | grep -o '"dev":"[^"]*"' | tr '\n' ' ')
+[ "$devs" = '"dev":"nov4" "dev":"wan0" ' ] && pass "list --all: both interfaces, by name" ||
+	fail "list --all: $devs"
+expect_usage "list --all --dev" "--all and --dev exclude each other" list --all --dev wan0
 expect_ok "unload the second interface" unload nov4
 
 # The fast path: on each port of the bridge, one added later too (health,

@@ -20,6 +20,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 ENV = os.environ
 URL = ENV["URL"]
@@ -367,6 +368,28 @@ def scenarios(d):
     report(label_field(d, "Name").size["width"] <= 375 - 20, "...and the form fits")
     d.save_screenshot(os.path.join(OUT, "cockpit-phone.png"))
     d.set_window_size(1280, 900)
+
+    # Two interfaces loaded: a selector names both (ptctl -j list --all), and
+    # each shows its own rules.
+    in_r = ["nsenter", f"--net=/run/netns/{ENV['NS_R']}"]
+    subprocess.run(in_r + ["ip", "link", "add", "wan9", "type", "veth", "peer", "name", "wan9p"],
+                   capture_output=True, timeout=10)
+    subprocess.run(in_r + ["ip", "link", "set", "wan9", "up"], capture_output=True, timeout=10)
+    ptctl("load", "wan9", check=True)
+    ptctl("add-rule", "nine", "--dev", "wan9", "--trigger", "udp:9", "--open", "udp:9009", check=True)
+
+    def devs():
+        field = d.find_element(By.ID, "dev-field")
+        return [o.text for o in d.find_elements(By.CSS_SELECTOR, "#dev option")] if field.is_displayed() else []
+    report(wait(lambda: devs() == ["wan0", "wan9"], 5), "two interfaces: a selector names both", str(devs()))
+    Select(d.find_element(By.ID, "dev")).select_by_visible_text("wan9")
+    report(wait(lambda: row(d, "nine") and not row(d, "irc"), 5), "...wan9 chosen: its rules, not wan0's")
+    Select(d.find_element(By.ID, "dev")).select_by_visible_text("wan0")
+    report(wait(lambda: row(d, "irc") and not row(d, "nine"), 5), "...wan0 again: its rules")
+    ptctl("unload", "wan9")
+    subprocess.run(in_r + ["ip", "link", "del", "wan9"], capture_output=True, timeout=10)
+    report(wait(lambda: not d.find_element(By.ID, "dev-field").is_displayed(), 5),
+           "...wan9 unloaded: no selector")
 
     errs = console_errors(d)
     report(not errs, "the browser console has no errors", "; ".join(e["message"] for e in errs)[:500])

@@ -6,10 +6,10 @@
  * (rule names, addresses, error texts, events) goes into the page as text
  * (textContent, createTextNode), never as HTML.
  *
- * State: the interfaces ptctl is loaded on (`ptctl -j status` without --dev
- * says which: the one, none, or "several (a, b)"), and for the selected one
- * `ptctl -j list` and `ptctl -j status` every REFRESH_MS, at once after each
- * event of `ptctl -j monitor` (streamed) and after each command.
+ * State: the interfaces ptctl is loaded on and their rules (`ptctl -j list
+ * --all`), and for the selected one `ptctl -j status`, every REFRESH_MS, at
+ * once after each event of `ptctl -j monitor` (streamed) and after each
+ * command.
  */
 "use strict";
 
@@ -141,14 +141,12 @@
 
     /* ---- interfaces ---- */
 
+    /* Every interface ptctl is loaded on, with its rules: `ptctl -j list --all`. */
     async function discover() {
-        const r = await ptctl(["status"]);
+        const r = await ptctl(["list", "--all"]);
         const j = r.json;
-        if (j && typeof j.dev === "string") return { devs: [j.dev], status: j };
-        const msg = (j && j.error) || "";
-        const several = /loaded on several interfaces \(([^)]*)\)/.exec(msg);
-        if (several) return { devs: several[1].split(", ").filter(Boolean) };
-        if (/not loaded on any interface/.test(msg)) return { devs: [] };
+        if (j && Array.isArray(j.instances))
+            return { devs: j.instances.map((i) => i.dev), lists: j.instances };
         return { devs: null, error: r.error };
     }
 
@@ -214,10 +212,9 @@
         show($("page-status"), false);
         if (!state.dev) return;
         const dev = state.dev;
-        const [list, status] = await Promise.all([
-            ptctl(["list", "--dev", dev]),
-            d.status && d.status.dev === dev ? Promise.resolve({ ok: true, json: d.status }) : ptctl(["status", "--dev", dev]),
-        ]);
+        const listed = d.lists.find((i) => i.dev === dev);
+        const list = listed ? { ok: true, json: listed } : await ptctl(["list", "--dev", dev]);
+        const status = await ptctl(["status", "--dev", dev]);
         if (state.dev !== dev) return;
         if (list.json && Array.isArray(list.json.rules)) {
             state.list = list.json;
