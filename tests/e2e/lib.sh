@@ -52,16 +52,6 @@ ptctl_ok() {
 	return 1
 }
 
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds or time is up.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.1
-	done
-}
-
 # bg_start NAME WHO CMD...: CMD in the background in WHO, its pid in $TMP/NAME.pid
 # (so it can be stopped by id), stderr in $TMP/NAME.err.
 bg_start() {

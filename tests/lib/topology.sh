@@ -206,3 +206,13 @@ topo_up() {
 	echo "topology: links did not come up" >&2
 	return 1
 }
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds or time is up.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}

@@ -47,14 +47,7 @@ in_r_net env XDG_DATA_HOME="$TMP/data" PATH="$TMP/bin:$PATH" \
 # Wait for the port without an HTTP request: the first client takes the
 # local session.
 ws_listening() { in_r_net ss -Hltn "sport = :$PORT" | grep -q .; }
-wait_ws() {
-	for _ in $(seq 50); do
-		ws_listening && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "cockpit-ws listens in the router's namespace" wait_ws
+check "cockpit-ws listens in the router's namespace" wait_for 5 ws_listening
 
 start=$SECONDS
 result=$TMP/browser.out
@@ -81,14 +74,7 @@ monitor_gone() {
 	done
 	return 0
 }
-wait_gone() {
-	for _ in $(seq 50); do
-		monitor_gone && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "the page's ptctl monitor ends when the browser closes" wait_gone
+check "the page's ptctl monitor ends when the browser closes" wait_for 5 monitor_gone
 check "screenshots saved in $BUILD_DIR" test -s "$BUILD_DIR/cockpit.png" -a -s "$BUILD_DIR/cockpit-phone.png"
 
 report web
