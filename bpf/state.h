@@ -160,29 +160,53 @@ union pt_tenure {
 
 typedef __u64 __attribute__((may_alias)) pt_tenure_word;
 
+enum pt_claim_verdict {
+	PT_CLAIM_REFRESH,  /* host holds the rule: activity */
+	PT_CLAIM_CONFLICT, /* another host holds it, and keeps it */
+	PT_CLAIM_TAKE,	   /* it is free, or the newest host takes it over */
+};
+
+/* What a trigger from host does to rule r, whose tenure was read as was. */
+static __always_inline enum pt_claim_verdict pt_judge(const struct pt_rule *r, union pt_tenure was,
+						      __be32 host, __u64 now, bool *held)
+{
+	*held = was.gen == r->gen && !pt_idle_expired(now, r->holder.last_ns, r->timeout_s);
+	if (*held && was.addr == host)
+		return PT_CLAIM_REFRESH;
+	if (*held && r->policy == PT_POLICY_HOLD)
+		return PT_CLAIM_CONFLICT;
+	return PT_CLAIM_TAKE;
+}
+
 /*
  * A trigger from host for rule rid: refresh it if host holds it, take it if
  * it is free (never held, released, expired, or redefined since) or the
  * policy is newest-wins, else count a conflict. Returns false when another
- * CPU changed the holder meanwhile: judge the trigger again. The tenure is
- * read before the activity stamp (a fetch-and-or orders the two), and a
- * claim stamps activity before it swaps the tenure: whoever sees a new
- * tenure sees it active.
+ * CPU changed the holder meanwhile: judge the trigger again. A refresh or a
+ * conflict is judged on a plain read; a take-over again on a read ordered
+ * before the activity stamp (a fetch-and-or), as a claim stamps activity
+ * before it swaps the tenure: whoever sees a new tenure sees it active.
  */
 static __always_inline bool pt_claim_once(__u32 rid, struct pt_rule *r, struct pt_rule_stats *rs,
 					  __u32 host, const struct pt_pkt *p, __u64 now)
 {
 	struct pt_holder *h = &r->holder;
 	pt_tenure_word *w = (pt_tenure_word *)h->addr;
-	union pt_tenure was = { .word = __sync_fetch_and_or(w, 0) };
+	union pt_tenure was = { .word = *w };
 	union pt_tenure next = { .addr = host, .gen = r->gen };
-	bool held = was.gen == r->gen && !pt_idle_expired(now, h->last_ns, r->timeout_s);
+	enum pt_claim_verdict v;
+	bool held;
 
-	if (held && was.addr == host) {
+	v = pt_judge(r, was, host, now, &held);
+	if (v == PT_CLAIM_TAKE) {
+		was.word = __sync_fetch_and_or(w, 0);
+		v = pt_judge(r, was, host, now, &held);
+	}
+	if (v == PT_CLAIM_REFRESH) {
 		pt_touch(h, now);
 		return true;
 	}
-	if (held && r->policy == PT_POLICY_HOLD) {
+	if (v == PT_CLAIM_CONFLICT) {
 		pt_conflict(rid, r, rs, host, p, now);
 		return true;
 	}

@@ -135,9 +135,10 @@ static __always_inline void pt_contacted(__u32 rid, struct pt_rule *r, __be32 ho
 static __always_inline void pt_refused_not_lan(__u32 rid, const struct pt_pkt *p, __u64 now)
 {
 	struct pt_ev_budget *b = pt_ev_budget_get();
-	struct pt_rule *r = pt_rule_get(rid);
+	struct pt_rule *r;
 
-	if (r && b && pt_ev_once_a_second(&b->refused_ns, now))
+	/* The rate limit first: a flood of them pays for no rule look-up. */
+	if (b && pt_ev_once_a_second(&b->refused_ns, now) && (r = pt_rule_get(rid)))
 		pt_emit_refused(PT_REFUSED_NOT_LAN, rid, r->gen, p->ip->saddr, p, now);
 }
 
