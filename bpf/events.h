@@ -9,16 +9,9 @@
 #include "maps.h"
 #include "parse.h"
 
-static __always_inline struct pt_ev_budget *pt_ev_budget_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&pt_ev_budget, &zero);
-}
-
 static __always_inline bool pt_ev_allowed(__u64 now)
 {
-	struct pt_ev_budget *b = pt_ev_budget_get();
+	struct pt_ev_budget *b = pt_lookup0(&pt_ev_budget);
 
 	if (!b)
 		return false;
@@ -41,8 +34,7 @@ static __always_inline bool pt_ev_once_a_second(__u64 *last_ns, __u64 now)
 /* ev, with what trigger packet p (NULL: none) said of its peer, to every monitor. */
 static __always_inline void pt_ev_send(struct pt_event *ev, const struct pt_pkt *p, __u64 now)
 {
-	__u32 zero = 0;
-	struct pt_stats *st = bpf_map_lookup_elem(&pt_stats, &zero);
+	struct pt_stats *st = pt_lookup0(&pt_stats);
 
 	ev->ts_ns = now;
 	if (p) {

@@ -26,6 +26,14 @@ PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_rule_stats, PT_MAX_RULES, pt_
 PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_stats, 1, pt_stats);
 PT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct pt_ev_budget, 1, pt_ev_budget);
 
+/* Entry 0 of map: the one entry of a config, stats or budget map. */
+static __always_inline void *pt_lookup0(void *map)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(map, &zero);
+}
+
 /* pt_readers[slot]: the ring buffer of a running `ptctl monitor` (events.h). */
 struct pt_events_rb {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -20,13 +20,6 @@ static __always_inline __u64 pt_now(void)
 	return bpf_ktime_get_coarse_ns();
 }
 
-static __always_inline void *pt_lookup0(void *map)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(map, &zero);
-}
-
 static __always_inline struct pt_rule *pt_rule_get(__u32 rid)
 {
 	return bpf_map_lookup_elem(&pt_rules, &rid);

@@ -134,7 +134,7 @@ static __always_inline void pt_contacted(__u32 rid, struct pt_rule *r, __be32 ho
  */
 static __always_inline void pt_refused_not_lan(__u32 rid, const struct pt_pkt *p, __u64 now)
 {
-	struct pt_ev_budget *b = pt_ev_budget_get();
+	struct pt_ev_budget *b = pt_lookup0(&pt_ev_budget);
 	struct pt_rule *r;
 
 	/* The rate limit first: a flood of them pays for no rule look-up. */

@@ -80,6 +80,11 @@ static const char *const refusals[] = {
 	[PT_REFUSED_NOT_LAN] = "not LAN-initiated",
 };
 
+static const char *refusal_str(const struct pt_event *ev)
+{
+	return ev->reason <= PT_REFUSED_NOT_LAN ? refusals[ev->reason] : "";
+}
+
 static long long clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -138,7 +143,7 @@ static void event_json(const struct monitor *mon, const struct pt_event *ev, con
 	jw_str("rule", name);
 	if (ev->type == PT_EV_REFUSED) {
 		jw_str("host", inet_ntop(AF_INET, ev->other, addr, sizeof(addr)));
-		jw_str("reason", refusals[ev->reason < PT_REFUSED_NOT_LAN + 1 ? ev->reason : 0]);
+		jw_str("reason", refusal_str(ev));
 	} else {
 		jw_str("holder", inet_ntop(AF_INET, ev->holder, addr, sizeof(addr)));
 		if (pt_ip4(ev->other))
@@ -165,8 +170,7 @@ static void event_text(const struct monitor *mon, const struct pt_event *ev, con
 	packet_str(ev, pkt, sizeof(pkt));
 	n = snprintf(buf, len, "%s %-9s rule %s ", mon->dev, ev_names[ev->type], name);
 	if (ev->type == PT_EV_REFUSED)
-		snprintf(buf + n, len - n, "host %s: %s%s", other,
-			 refusals[ev->reason < PT_REFUSED_NOT_LAN + 1 ? ev->reason : 0], pkt);
+		snprintf(buf + n, len - n, "host %s: %s%s", other, refusal_str(ev), pkt);
 	else if (pt_ip4(ev->other))
 		snprintf(buf + n, len - n, "holder %s %s %s%s", holder, other_key, other, pkt);
 	else
