@@ -10,6 +10,7 @@
 #define TC_ACT_OK   0
 #define TC_ACT_SHOT 2
 #define AF_INET	    2
+#define AF_INET6    10
 #define ETH_ALEN    6
 
 /* The kernel object behind a program's context (struct xdp_buff, struct sk_buff). */

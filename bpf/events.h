@@ -38,7 +38,7 @@ static __always_inline void pt_ev_send(struct pt_event *ev, const struct pt_pkt 
 
 	ev->ts_ns = now;
 	if (p) {
-		pt_ip4_set(ev->peer, p->ip->daddr);
+		pt_addr_set(ev->peer, p->addr[1]);
 		ev->port = bpf_ntohs(p->ports[1]);
 		ev->proto = pt_proto_of_idx(p->proto_idx);
 	}
@@ -58,24 +58,27 @@ static __always_inline void pt_ev_send(struct pt_event *ev, const struct pt_pkt 
 	}
 }
 
-/* An event of rule rid's generation gen: its holder, the other host if any. */
-static __always_inline void pt_emit(enum pt_event_type type, __u32 rid, __u32 gen, __be32 holder,
-				    __be32 other, const struct pt_pkt *p, __u64 now)
+/* An event of rule rid's generation gen: its holder (of family), the other host if any. */
+static __always_inline void pt_emit(enum pt_event_type type, __u32 rid, __u32 gen,
+				    enum pt_family family, union pt_addr holder, union pt_addr other,
+				    const struct pt_pkt *p, __u64 now)
 {
-	struct pt_event ev = { .type = type, .rule = rid, .gen = gen };
+	struct pt_event ev = { .type = type, .rule = rid, .gen = gen, .family = family };
 
-	pt_ip4_set(ev.holder, holder);
-	pt_ip4_set(ev.other, other);
+	pt_addr_set(ev.holder, holder);
+	pt_addr_set(ev.other, other);
 	pt_ev_send(&ev, p, now);
 }
 
 /* Trigger packet p of host (its source) refused by rule rid for reason. */
 static __always_inline void pt_emit_refused(enum pt_refusal reason, __u32 rid, __u32 gen,
-					    __be32 host, const struct pt_pkt *p, __u64 now)
+					    union pt_addr host, const struct pt_pkt *p, __u64 now)
 {
-	struct pt_event ev = { .type = PT_EV_REFUSED, .rule = rid, .gen = gen, .reason = reason };
+	struct pt_event ev = {
+		.type = PT_EV_REFUSED, .rule = rid, .gen = gen, .family = p->family, .reason = reason
+	};
 
-	pt_ip4_set(ev.other, host);
+	pt_addr_set(ev.other, host);
 	pt_ev_send(&ev, p, now);
 }
 

@@ -45,7 +45,7 @@ static __always_inline struct pt_flow *pt_flow_get(const struct pt_flow_key *key
 {
 	struct pt_flow *f = bpf_map_lookup_elem(&pt_flows, key);
 
-	if (!f || pt_ip4(f->holder) != pt_ip4(a->addr) || f->since_ns != a->since_ns ||
+	if (!f || !pt_is_holder(a, pt_addr4(pt_ip4(f->holder))) || f->since_ns != a->since_ns ||
 	    (__s64)(now - f->checked_ns) > (__s64)PT_FLOW_CHECK_NS ||
 	    (f->path == PT_PATH_UNANSWERED && pt_fastpath_on(cfg)))
 		return NULL;
@@ -99,7 +99,7 @@ static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key
 	};
 
 	pt_ip4_set(f.to, to);
-	pt_ip4_set(f.holder, pt_ip4(a->addr));
+	pt_ip4_set(f.holder, pt_addr(a->addr).ip4);
 	if (f.path == PT_PATH_FAST)
 		bpf_ct_change_timeout(ct, key->proto == PT_TCP ? PT_CT_ESTABLISHED_MS :
 								 PT_CT_STREAM_MS);

@@ -1,29 +1,42 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Header parsing shared by the XDP and TC programs: Ethernet, IPv4, TCP/UDP. */
+/*
+ * Header parsing shared by the XDP and TC programs: Ethernet, IPv4 or IPv6
+ * (its extension headers walked, a few at most), TCP/UDP.
+ */
 #ifndef PT_PARSE_H
 #define PT_PARSE_H
 
+#include "../include/ptctl.h"
+
 #define ETH_P_IP   0x0800
+#define ETH_P_IPV6 0x86DD
 #define IP_MF	   0x2000
 #define IP_OFFSET  0x1fff
 #define L4_MIN_UDP 8
 #define L4_MIN_TCP 20
 
 enum pt_parse_result {
-	PT_PARSE_OK,	/* IPv4 TCP/UDP with ports: ours to look at */
-	PT_PARSE_OTHER, /* well-formed, but not IPv4 TCP/UDP with ports (a later fragment) */
+	PT_PARSE_OK,	/* IPv4 or IPv6 TCP/UDP with ports: ours to look at */
+	PT_PARSE_OTHER, /* well-formed, but not TCP/UDP with ports (a later fragment), or
+			 * behind more IPv6 extension headers than are walked */
 	PT_PARSE_BAD,	/* truncated or malformed: hands off */
 	PT_PARSE_FRAG,	/* the first fragment of a TCP/UDP datagram: its ports, to look at only */
 };
 
 struct pt_pkt {
-	struct iphdr *ip;
+	union {
+		struct iphdr *ip;     /* PT_IPV4 */
+		struct ipv6hdr *ip6; /* PT_IPV6 */
+	};
+	union pt_addr addr[2]; /* [0] source, [1] destination */
 	__be16 *ports;	  /* [0] source, [1] destination */
 	__sum16 *l4_csum; /* TCP or UDP checksum field */
 	__u32 l4_off;	  /* from the start of the frame */
-	__u32 ip_len;	  /* IPv4 total length */
-	__u8 proto_idx;	  /* 0 TCP, 1 UDP: first half of the port index key */
-	__u8 tcp_flags;	  /* TCP: FIN, SYN, RST, ... (byte 13); UDP: 0 */
+	__u32 ip_len;	  /* the IP packet's length, its header included */
+	enum pt_family family;
+	__u8 l4proto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 proto_idx; /* 0 TCP, 1 UDP: first half of the port index key */
+	__u8 tcp_flags; /* TCP: FIN, SYN, RST, ... (byte 13); UDP: 0 */
 };
 
 /* TCP flags that open or end a connection: conntrack's state machine must see them. */
@@ -31,47 +44,10 @@ struct pt_pkt {
 #define PT_TCP_SYN 0x02
 #define PT_TCP_RST 0x04
 
-/*
- * frame_len is the whole frame, data_end only its directly readable part
- * (they differ for non-linear skbs). A fragment is never for rewriting: a
- * later one has no ports, and rewriting only the first would split a
- * datagram between two destinations at reassembly. The first one's ports
- * still tell which flow the datagram opens (PT_PARSE_FRAG).
- */
-static __always_inline enum pt_parse_result pt_parse(void *data, void *data_end, __u32 frame_len,
-						     struct pt_pkt *p)
+/* The L4 header at l4 (TCP or UDP, p->proto_idx) into p; PT_PARSE_BAD if truncated. */
+static __always_inline enum pt_parse_result pt_parse_l4(void *l4, void *data_end,
+							 struct pt_pkt *p)
 {
-	struct ethhdr *eth = data;
-	struct iphdr *ip;
-	__u32 ihl, min_l4;
-	void *l4;
-
-	if ((void *)(eth + 1) > data_end)
-		return PT_PARSE_BAD;
-	if (eth->h_proto != bpf_htons(ETH_P_IP))
-		return PT_PARSE_OTHER;
-	ip = (void *)(eth + 1);
-	if ((void *)(ip + 1) > data_end)
-		return PT_PARSE_BAD;
-	if (ip->version != 4 || ip->ihl < 5)
-		return PT_PARSE_BAD;
-	if (ip->protocol == IPPROTO_TCP) {
-		p->proto_idx = 0;
-		min_l4 = L4_MIN_TCP;
-	} else if (ip->protocol == IPPROTO_UDP) {
-		p->proto_idx = 1;
-		min_l4 = L4_MIN_UDP;
-	} else {
-		return PT_PARSE_OTHER;
-	}
-	if (ip->frag_off & bpf_htons(IP_OFFSET))
-		return PT_PARSE_OTHER;
-
-	ihl = ip->ihl * 4;
-	p->ip_len = bpf_ntohs(ip->tot_len);
-	if (p->ip_len < ihl + min_l4 || p->ip_len > frame_len - sizeof(*eth))
-		return PT_PARSE_BAD;
-	l4 = (void *)ip + ihl;
 	/* Constant-size checks: the verifier cannot bound a variable one. */
 	if (p->proto_idx) {
 		struct udphdr *udp = l4;
@@ -88,10 +64,186 @@ static __always_inline enum pt_parse_result pt_parse(void *data, void *data_end,
 		p->l4_csum = &tcp->check;
 		p->tcp_flags = ((__u8 *)tcp)[13];
 	}
-	p->ip = ip;
 	p->ports = l4;
-	p->l4_off = sizeof(*eth) + ihl;
+	return PT_PARSE_OK;
+}
+
+/* TCP or UDP (its minimum header length), else 0. */
+static __always_inline __u32 pt_l4_min(__u8 l4proto, struct pt_pkt *p)
+{
+	p->l4proto = l4proto;
+	p->proto_idx = l4proto == IPPROTO_UDP;
+	return l4proto == IPPROTO_TCP ? L4_MIN_TCP : l4proto == IPPROTO_UDP ? L4_MIN_UDP : 0;
+}
+
+/*
+ * frame_len is the whole frame, data_end only its directly readable part
+ * (they differ for non-linear skbs). A fragment is never for rewriting: a
+ * later one has no ports, and rewriting only the first would split a
+ * datagram between two destinations at reassembly. The first one's ports
+ * still tell which flow the datagram opens (PT_PARSE_FRAG).
+ */
+static __always_inline enum pt_parse_result pt_parse4(struct iphdr *ip, void *data_end,
+						      __u32 ip_room, struct pt_pkt *p)
+{
+	__u32 ihl, min_l4;
+
+	if ((void *)(ip + 1) > data_end)
+		return PT_PARSE_BAD;
+	if (ip->version != 4 || ip->ihl < 5)
+		return PT_PARSE_BAD;
+	min_l4 = pt_l4_min(ip->protocol, p);
+	if (!min_l4 || ip->frag_off & bpf_htons(IP_OFFSET))
+		return PT_PARSE_OTHER;
+	ihl = ip->ihl * 4;
+	p->ip_len = bpf_ntohs(ip->tot_len);
+	if (p->ip_len < ihl + min_l4 || p->ip_len > ip_room)
+		return PT_PARSE_BAD;
+	if (pt_parse_l4((void *)ip + ihl, data_end, p) != PT_PARSE_OK)
+		return PT_PARSE_BAD;
+	p->ip = ip;
+	p->family = PT_IPV4;
+	p->addr[0] = pt_addr4(ip->saddr);
+	p->addr[1] = pt_addr4(ip->daddr);
+	p->l4_off = sizeof(struct ethhdr) + ihl;
 	return ip->frag_off & bpf_htons(IP_MF) ? PT_PARSE_FRAG : PT_PARSE_OK;
 }
+
+/*
+ * IPv6 extension headers walked to find TCP/UDP, and the bytes they may
+ * take: a packet behind more is passed untouched (PT_PARSE_OTHER).
+ */
+#define PT_IP6_EXT_MAX	 6
+#define PT_IP6_EXT_BYTES 256
+
+#define PT_IP6_HOP	 0
+#define PT_IP6_ROUTING	 43
+#define PT_IP6_FRAGMENT	 44
+#define PT_IP6_AH	 51
+#define PT_IP6_DSTOPTS	 60
+#define PT_IP6_FRAG_MORE 0x0001
+#define PT_IP6_FRAG_OFF	 0xfff8
+
+/* An extension header's first bytes: what comes next, its length. */
+struct pt_ip6_ext {
+	__u8 nexthdr;
+	__u8 len;
+	__be16 frag_off; /* a fragment header's */
+};
+
+/*
+ * Where an IPv6 packet's TCP/UDP header is, as pt_ip6_walk() returns it:
+ * its offset in the frame, whether the packet is a first fragment, its
+ * protocol. Negative: -PT_PARSE_OTHER or -PT_PARSE_BAD.
+ */
+#define PT_L4_OFF(w)	 ((w) & 0x1ff)
+#define PT_L4_FRAG	 0x200
+#define PT_L4_PROTO(w)	 (((w) >> 10) & 0xff)
+
+static __always_inline int pt_ip6_walk(void *data, void *data_end)
+{
+	__u32 off = sizeof(struct ethhdr) + sizeof(struct ipv6hdr);
+	struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
+	int frag = 0;
+	__u8 next;
+
+	if ((void *)(ip6 + 1) > data_end)
+		return -PT_PARSE_BAD;
+	next = ip6->nexthdr;
+	for (int i = 0; i < PT_IP6_EXT_MAX; i++) {
+		struct pt_ip6_ext *ext = data + off;
+
+		if (next != PT_IP6_HOP && next != PT_IP6_ROUTING && next != PT_IP6_FRAGMENT &&
+		    next != PT_IP6_DSTOPTS && next != PT_IP6_AH)
+			return off | frag | next << 10;
+		if ((void *)(ext + 1) > data_end)
+			return -PT_PARSE_BAD;
+		if (next == PT_IP6_FRAGMENT) {
+			if (ext->frag_off & bpf_htons(PT_IP6_FRAG_OFF))
+				return -PT_PARSE_OTHER; /* a later fragment: no ports */
+			if (ext->frag_off & bpf_htons(PT_IP6_FRAG_MORE))
+				frag = PT_L4_FRAG;
+			off += 8;
+		} else if (next == PT_IP6_AH) {
+			off += (ext->len + 2) * 4;
+		} else {
+			off += (ext->len + 1) * 8;
+		}
+		next = ext->nexthdr;
+		if (off > sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + PT_IP6_EXT_BYTES)
+			return -PT_PARSE_OTHER;
+	}
+	return -PT_PARSE_OTHER; /* more extension headers than are walked */
+}
+
+/*
+ * The walk as a function of its own, verified once: its caller goes on
+ * from one state, whatever way it took through the headers.
+ */
+__attribute__((noinline)) int pt_ip6_walk_xdp(struct xdp_md *ctx)
+{
+	return pt_ip6_walk((void *)(long)ctx->data, (void *)(long)ctx->data_end);
+}
+
+__attribute__((noinline)) int pt_ip6_walk_skb(struct __sk_buff *skb)
+{
+	return pt_ip6_walk((void *)(long)skb->data, (void *)(long)skb->data_end);
+}
+
+/* clang-format off */
+#define pt_ip6_walk_ctx(ctx) \
+	_Generic((ctx), struct xdp_md * : pt_ip6_walk_xdp, default : pt_ip6_walk_skb)(ctx)
+/* clang-format on */
+
+static __always_inline enum pt_parse_result pt_parse6(int walk, void *data, void *data_end,
+						      __u32 ip_room, struct pt_pkt *p)
+{
+	struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
+	__u32 off, min_l4;
+
+	if (walk < 0) /* spelt out: the verifier knows nothing of walk */
+		return walk == -PT_PARSE_BAD ? PT_PARSE_BAD : PT_PARSE_OTHER;
+	if ((void *)(ip6 + 1) > data_end)
+		return PT_PARSE_BAD;
+	if (ip6->version != 6)
+		return PT_PARSE_BAD;
+	off = PT_L4_OFF(walk);
+	min_l4 = pt_l4_min(PT_L4_PROTO(walk), p);
+	if (!min_l4)
+		return PT_PARSE_OTHER;
+	p->ip_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	if (p->ip_len > ip_room)
+		return PT_PARSE_BAD;
+	if (p->ip_len + sizeof(struct ethhdr) < off + min_l4)
+		return PT_PARSE_BAD;
+	if (pt_parse_l4(data + off, data_end, p) != PT_PARSE_OK)
+		return PT_PARSE_BAD;
+	p->ip6 = ip6;
+	p->family = PT_IPV6;
+	/* Copied: the verifier cannot tie a later read to the family checked here. */
+	__builtin_memcpy(&p->addr[0], &ip6->saddr, sizeof(p->addr[0]));
+	__builtin_memcpy(&p->addr[1], &ip6->daddr, sizeof(p->addr[1]));
+	p->l4_off = off;
+	return walk & PT_L4_FRAG ? PT_PARSE_FRAG : PT_PARSE_OK;
+}
+
+/*
+ * The packet of ctx (its data, data_end; frame_len bytes in all) into p.
+ * A macro: the IPv6 walk is a function of ctx's type.
+ */
+#define pt_parse(ctx, data, data_end, frame_len, p)                                          \
+	({                                                                                     \
+		struct ethhdr *_eth = (data);                                                  \
+		__u32 _room = (frame_len) - sizeof(*_eth);                                     \
+		enum pt_parse_result _r = PT_PARSE_OTHER;                                      \
+                                                                                               \
+		if ((void *)(_eth + 1) > (data_end))                                           \
+			_r = PT_PARSE_BAD;                                                     \
+		else if (_eth->h_proto == bpf_htons(ETH_P_IP))                                 \
+			_r = pt_parse4((void *)(_eth + 1), (data_end), _room, (p));            \
+		else if (_eth->h_proto == bpf_htons(ETH_P_IPV6))                               \
+			_r = pt_parse6(pt_ip6_walk_ctx(ctx), (data), (data_end), _room, (p));  \
+		_r;                                                                            \
+	})
 
 #endif /* PT_PARSE_H */

@@ -10,24 +10,25 @@
 
 #include "maps.h"
 
-/* The holder of rule rid (tenure of a) sent trigger traffic to peer, now. */
-static __always_inline void pt_peer_note(__u32 rid, const struct pt_holder *a, __be32 peer,
-					 __u64 now)
+/* The holder of rule rid of a family (tenure of a) sent trigger traffic to peer, now. */
+static __always_inline void pt_peer_note(__u32 rid, enum pt_family family,
+					 const struct pt_holder *a, union pt_addr peer, __u64 now)
 {
-	struct pt_peers *ps = bpf_map_lookup_elem(&pt_peers, &rid);
+	__u32 key = pt_peers_key(rid, family);
+	struct pt_peers *ps = bpf_map_lookup_elem(&pt_peers, &key);
 	__u32 i, oldest = 0;
 
 	if (!ps)
 		return;
 	if (ps->since_ns != a->since_ns) {
 		for (i = 0; i < PT_MAX_PEERS; i++) {
-			pt_ip4_set(ps->addr[i], 0);
+			pt_addr_set(ps->addr[i], pt_addr4(0));
 			ps->seen_ns[i] = 0;
 		}
 		ps->since_ns = a->since_ns;
 	}
 	for (i = 0; i < PT_MAX_PEERS; i++) {
-		if (pt_ip4(ps->addr[i]) == peer) {
+		if (pt_addr_eq(pt_addr(ps->addr[i]), peer)) {
 			/* Written once per PT_REFRESH_NS at most: a shared cache line. */
 			if (now - ps->seen_ns[i] > PT_REFRESH_NS)
 				ps->seen_ns[i] = now;
@@ -36,19 +37,21 @@ static __always_inline void pt_peer_note(__u32 rid, const struct pt_holder *a, _
 		if (ps->seen_ns[i] < ps->seen_ns[oldest])
 			oldest = i;
 	}
-	pt_ip4_set(ps->addr[oldest], peer);
+	pt_addr_set(ps->addr[oldest], peer);
 	ps->seen_ns[oldest] = now;
 }
 
-/* Did the holder of rule rid (tenure of a) contact peer? */
-static __always_inline bool pt_peer_contacted(__u32 rid, const struct pt_holder *a, __be32 peer)
+/* Did the holder of rule rid of a family (tenure of a) contact peer? */
+static __always_inline bool pt_peer_contacted(__u32 rid, enum pt_family family,
+					      const struct pt_holder *a, union pt_addr peer)
 {
-	struct pt_peers *ps = bpf_map_lookup_elem(&pt_peers, &rid);
+	__u32 key = pt_peers_key(rid, family);
+	struct pt_peers *ps = bpf_map_lookup_elem(&pt_peers, &key);
 
 	if (!ps || ps->since_ns != a->since_ns)
 		return false;
 	for (__u32 i = 0; i < PT_MAX_PEERS; i++)
-		if (pt_ip4(ps->addr[i]) == peer)
+		if (pt_addr_eq(pt_addr(ps->addr[i]), peer))
 			return true;
 	return false;
 }

@@ -20,11 +20,7 @@ enum pt_side {
 };
 
 /*
- * The router's route to addr for a packet arriving on the WAN interface
- * wan_ifindex: the lookup the kernel makes when it forwards one there.
- */
-/*
- * A route look-up of an IPv4 packet to dst coming in on ifindex. Zeroed by
+ * A route look-up of a packet to dst coming in on ifindex. Zeroed by
  * memset, never by an initializer: clang zeroes the anonymous unions of an
  * initializer through CO-RE relocations (vmlinux.h) that libbpf resolves to
  * offset 0, over .family (seen with clang 14, libbpf 1.1: -EAFNOSUPPORT).
@@ -37,12 +33,29 @@ static __always_inline void pt_fib_init(struct bpf_fib_lookup *fib, __be32 dst, 
 	fib->ifindex = ifindex;
 }
 
-static __always_inline enum pt_side pt_side_of(void *ctx, __be32 addr, __u32 wan_ifindex)
+static __always_inline void pt_fib_init6(struct bpf_fib_lookup *fib, union pt_addr dst,
+					 __u32 ifindex)
+{
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = AF_INET6;
+	__builtin_memcpy(fib->ipv6_dst, &dst, sizeof(dst));
+	fib->ifindex = ifindex;
+}
+
+/*
+ * Which side of the router routes to addr (of family), for a packet
+ * arriving on the WAN interface wan_ifindex: the look-up the kernel makes
+ * when it forwards one there.
+ */
+static __always_inline enum pt_side pt_side_of(void *ctx, enum pt_family family,
+					       union pt_addr addr, __u32 wan_ifindex)
 {
 	struct bpf_fib_lookup fib;
 
-	pt_fib_init(&fib, addr, wan_ifindex);
-
+	if (family == PT_IPV4)
+		pt_fib_init(&fib, addr.ip4, wan_ifindex);
+	else
+		pt_fib_init6(&fib, addr, wan_ifindex);
 	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), BPF_FIB_LOOKUP_SKIP_NEIGH) !=
 	    BPF_FIB_LKUP_RET_SUCCESS)
 		return PT_SIDE_NONE;
@@ -50,9 +63,10 @@ static __always_inline enum pt_side pt_side_of(void *ctx, __be32 addr, __u32 wan
 }
 
 /* A LAN host: never the router itself, never a host reached through the WAN. */
-static __always_inline bool pt_lan_host(void *ctx, __be32 addr, __u32 wan_ifindex)
+static __always_inline bool pt_lan_host(void *ctx, enum pt_family family, union pt_addr addr,
+					__u32 wan_ifindex)
 {
-	return pt_side_of(ctx, addr, wan_ifindex) == PT_SIDE_LAN;
+	return pt_side_of(ctx, family, addr, wan_ifindex) == PT_SIDE_LAN;
 }
 
 /* Is addr one of dev's IPv4 addresses right now? */
@@ -80,7 +94,7 @@ static __always_inline bool pt_wan_addr_from_lan(void *ctx, const struct pt_conf
 
 	if (pinned)
 		return addr == pinned;
-	return pt_side_of(ctx, addr, lan_ifindex) == PT_SIDE_NONE;
+	return pt_side_of(ctx, PT_IPV4, pt_addr4(addr), lan_ifindex) == PT_SIDE_NONE;
 }
 
 /* Is addr a WAN address: the one pinned with --wan-addr, else any of dev's own. */

@@ -39,21 +39,39 @@ static __always_inline int pt_open_owner(__u8 proto_idx, __be16 port)
 	return id && *id ? (int)(*id - 1) : -1;
 }
 
-static __always_inline bool pt_expired(const struct pt_rule *r, __u64 now)
+/* Rule r's holder of a family (an index the verifier can bound). */
+static __always_inline struct pt_holder *pt_holder(struct pt_rule *r, enum pt_family family)
 {
-	return pt_idle_expired(now, r->holder.last_ns, r->timeout_s);
+	return &r->holder[family == PT_IPV6];
 }
 
-/* The holder of the rule's current definition, live or not; NULL: none since. */
-static __always_inline struct pt_holder *pt_holder_of(struct pt_rule *r)
+static __always_inline bool pt_expired(const struct pt_rule *r, const struct pt_holder *h,
+				       __u64 now)
 {
-	return r->holder.gen == r->gen ? &r->holder : NULL;
+	return pt_idle_expired(now, h->last_ns, r->timeout_s);
 }
 
-/* The holder if the rule is live now (held, enabled), else NULL. */
-static __always_inline struct pt_holder *pt_live(struct pt_rule *r, __u64 now)
+/* The holder of a family of the rule's current definition, live or not; NULL: none since. */
+static __always_inline struct pt_holder *pt_holder_of(struct pt_rule *r, enum pt_family family)
 {
-	return r->enabled && pt_rule_held(r, now) ? &r->holder : NULL;
+	struct pt_holder *h = pt_holder(r, family);
+
+	return h->gen == r->gen ? h : NULL;
+}
+
+/* The holder of a family if it holds the rule live now (held, enabled), else NULL. */
+static __always_inline struct pt_holder *pt_live(struct pt_rule *r, enum pt_family family,
+						 __u64 now)
+{
+	struct pt_holder *h = pt_holder(r, family);
+
+	return r->enabled && pt_held(r, h, now) ? h : NULL;
+}
+
+/* Is host the live holder a? */
+static __always_inline bool pt_is_holder(const struct pt_holder *a, union pt_addr host)
+{
+	return a && pt_addr_eq(pt_addr(a->addr), host);
 }
 
 /* Records activity; at most every PT_REFRESH_NS, and never backwards. */
@@ -84,74 +102,92 @@ static __always_inline void pt_forwarded(__u32 rid, struct pt_holder *a, bool in
 	}
 }
 
-static __always_inline bool pt_allowed(const struct pt_rule *r, __u32 host)
+/* May host (of family) trigger r: no --allow, or in one of its prefixes of that family. */
+static __always_inline bool pt_allowed(const struct pt_rule *r, enum pt_family family,
+				       union pt_addr host)
 {
 	__u32 i, n = r->n_allow;
 
 	if (!n)
 		return true;
 	for (i = 0; i < PT_MAX_ALLOW && i < n; i++)
-		if ((host & pt_ip4(r->allow[i].mask)) == pt_ip4(r->allow[i].addr))
+		if (r->allow[i].family == family &&
+		    pt_addr_in(host, pt_addr(r->allow[i].addr), pt_addr(r->allow[i].mask)))
 			return true;
 	return false;
 }
 
 #define PT_CLOCK_MONOTONIC 1
 
-/* How long after its last activity a rule held under r expires. */
+/* How long after its last activity a rule's holder expires. */
 static __always_inline __u64 pt_lifetime_ns(const struct pt_rule *r)
 {
 	return r->timeout_s * PT_NSEC_PER_SEC + PT_EXPIRY_SLACK_NS;
 }
 
 /*
- * Fires when rule r may have expired: reports the expiry, or waits again if
- * there was activity since. A rule released or redefined since has nothing
- * to report (ptctl reported its release).
+ * Reports the expiry of each holder of rule rid's current definition that
+ * expired by now (once: expiry_told); returns how long until the next of
+ * the others may expire, 0 when none is left. A holder released since, or
+ * of an earlier definition, has nothing to report (ptctl reported its
+ * release). Unrolled: verifying the timer callback loses track of a loop
+ * counter.
  */
-static int pt_expiry_cb(void *map, __u32 *rid, struct pt_rule *r)
+static __always_inline __u64 pt_expiries(__u32 rid, struct pt_rule *r, __u64 now)
 {
-	__u64 now = pt_now();
+	__u64 next = 0;
 
-	(void)map;
-	if (!pt_holder_of(r))
-		return 0;
-	if (pt_expired(r, now))
-		pt_emit(PT_EV_EXPIRED, *rid, r->gen, pt_ip4(r->holder.addr), 0, NULL, now);
-	else
-		bpf_timer_start(&r->holder.expiry, r->holder.last_ns + pt_lifetime_ns(r) - now, 0);
-	return 0;
-}
+#pragma unroll
+	for (int i = 0; i < PT_FAMILIES; i++) {
+		struct pt_holder *h = &r->holder[i];
+		__u64 left = h->last_ns + pt_lifetime_ns(r) - now;
 
-static __always_inline void pt_arm_expiry(struct pt_rule *r)
-{
-	bpf_timer_init(&r->holder.expiry, &pt_rules, PT_CLOCK_MONOTONIC); /* -EBUSY once done */
-	bpf_timer_set_callback(&r->holder.expiry, pt_expiry_cb);
-	bpf_timer_start(&r->holder.expiry, pt_lifetime_ns(r), 0);
-}
-
-static __always_inline void pt_conflict(__u32 rid, struct pt_rule *r, struct pt_rule_stats *rs,
-					__u32 host, const struct pt_pkt *p, __u64 now)
-{
-	rs->conflicts++;
-	if (pt_ev_once_a_second(&r->holder.conflict_ns, now))
-		pt_emit(PT_EV_CONFLICT, rid, r->gen, pt_ip4(r->holder.addr), host, p, now);
+		if (h->gen != r->gen || h->expiry_told)
+			continue;
+		if (pt_expired(r, h, now)) {
+			h->expiry_told = 1;
+			pt_emit(PT_EV_EXPIRED, rid, r->gen, i, pt_addr(h->addr), pt_addr4(0), NULL,
+				now);
+		} else if (!next || left < next) {
+			next = left;
+		}
+	}
+	return next;
 }
 
 /*
- * A holder's address and the generation it took the rule under (adjacent
- * in struct pt_holder), read and swapped as one word: a claim sets both at
- * once, so that no CPU sees the new address under the old generation.
+ * Fires when a holder of rule r may have expired: reports those that did,
+ * and waits again for the others, if there was activity since.
  */
-union pt_tenure {
-	struct {
-		__be32 addr;
-		__u32 gen;
-	};
-	__u64 word;
-};
+static int pt_expiry_cb(void *map, __u32 *rid, struct pt_rule *r)
+{
+	__u64 next = pt_expiries(*rid, r, pt_now());
 
-typedef __u64 __attribute__((may_alias)) pt_tenure_word;
+	(void)map;
+	if (next)
+		bpf_timer_start(&r->expiry, next, 0);
+	return 0;
+}
+
+/* One timer serves both holders: it fires at the earlier of their expiries. */
+static __always_inline void pt_arm_expiry(__u32 rid, struct pt_rule *r, __u64 now)
+{
+	__u64 next = pt_expiries(rid, r, now);
+
+	bpf_timer_init(&r->expiry, &pt_rules, PT_CLOCK_MONOTONIC); /* -EBUSY once done */
+	bpf_timer_set_callback(&r->expiry, pt_expiry_cb);
+	if (next)
+		bpf_timer_start(&r->expiry, next, 0);
+}
+
+static __always_inline void pt_conflict(__u32 rid, struct pt_rule *r, struct pt_rule_stats *rs,
+					struct pt_holder *h, union pt_addr host,
+					const struct pt_pkt *p, __u64 now)
+{
+	rs->conflicts++;
+	if (pt_ev_once_a_second(&h->conflict_ns, now))
+		pt_emit(PT_EV_CONFLICT, rid, r->gen, p->family, pt_addr(h->addr), host, p, now);
+}
 
 enum pt_claim_verdict {
 	PT_CLAIM_REFRESH,  /* host holds the rule: activity */
@@ -159,76 +195,63 @@ enum pt_claim_verdict {
 	PT_CLAIM_TAKE,	   /* it is free, or the newest host takes it over */
 };
 
-/* What a trigger from host does to rule r, whose tenure was read as was. */
-static __always_inline enum pt_claim_verdict pt_judge(const struct pt_rule *r, union pt_tenure was,
-						      __be32 host, __u64 now, bool *held)
+/* What a trigger from host does to rule r's holder h; *was: who held it, or none. */
+static __always_inline enum pt_claim_verdict pt_judge(const struct pt_rule *r,
+						      const struct pt_holder *h, union pt_addr host,
+						      __u64 now, union pt_addr *was)
 {
-	*held = was.gen == r->gen && !pt_idle_expired(now, r->holder.last_ns, r->timeout_s);
-	if (*held && was.addr == host)
+	bool held = pt_held(r, h, now);
+
+	*was = held ? pt_addr(h->addr) : pt_addr4(0);
+	if (held && pt_addr_eq(*was, host))
 		return PT_CLAIM_REFRESH;
-	if (*held && r->policy == PT_POLICY_HOLD)
+	if (held && r->policy == PT_POLICY_HOLD)
 		return PT_CLAIM_CONFLICT;
 	return PT_CLAIM_TAKE;
 }
 
 /*
- * A trigger from host for rule rid: refresh it if host holds it, take it if
- * it is free (never held, released, expired, or redefined since) or the
- * policy is newest-wins, else count a conflict. Returns false when another
- * CPU changed the holder meanwhile: judge the trigger again. A refresh or a
- * conflict is judged on a plain read; a take-over again on a read ordered
- * before the activity stamp (a fetch-and-or), as a claim stamps activity
- * before it swaps the tenure: whoever sees a new tenure sees it active.
+ * A trigger packet p from host for rule rid: refresh the rule if host holds
+ * it (of p's family), take it if it is free (never held, released, expired,
+ * or redefined since) or the policy is newest-wins, else count a conflict.
+ * A refresh or a conflict is judged on a plain read; a take-over again
+ * under the rule's lock, which every change of holder takes: every trigger
+ * ends as exactly one of an activation, a refresh or a conflict, however
+ * many CPUs trigger the rule at once.
  */
-static __always_inline bool pt_claim_once(__u32 rid, struct pt_rule *r, struct pt_rule_stats *rs,
-					  __u32 host, const struct pt_pkt *p, __u64 now)
-{
-	struct pt_holder *h = &r->holder;
-	pt_tenure_word *w = (pt_tenure_word *)h->addr;
-	union pt_tenure was = { .word = *w };
-	union pt_tenure next = { .addr = host, .gen = r->gen };
-	enum pt_claim_verdict v;
-	bool held;
-
-	v = pt_judge(r, was, host, now, &held);
-	if (v == PT_CLAIM_TAKE) {
-		was.word = __sync_fetch_and_or(w, 0);
-		v = pt_judge(r, was, host, now, &held);
-	}
-	if (v == PT_CLAIM_REFRESH) {
-		pt_touch(h, now);
-		return true;
-	}
-	if (v == PT_CLAIM_CONFLICT) {
-		pt_conflict(rid, r, rs, host, p, now);
-		return true;
-	}
-	h->last_ns = now;
-	if (__sync_val_compare_and_swap(w, was.word, next.word) != was.word)
-		return false;
-	h->since_ns = now;
-	rs->activations++;
-	pt_arm_expiry(r);
-	pt_emit(PT_EV_ACTIVATED, rid, r->gen, host, held ? was.addr : 0, p, now);
-	return true;
-}
-
-/*
- * A trigger packet p from host for rule rid. Every trigger ends as exactly
- * one of an activation, a refresh or a conflict, however many CPUs trigger
- * the rule at once.
- */
-static __always_inline void pt_claim(__u32 rid, struct pt_rule *r, __u32 host,
+static __always_inline void pt_claim(__u32 rid, struct pt_rule *r, union pt_addr host,
 				     const struct pt_pkt *p, __u64 now)
 {
 	struct pt_rule_stats *rs = pt_rule_stats_get(rid);
+	struct pt_holder *h = pt_holder(r, p->family);
+	enum pt_claim_verdict v;
+	union pt_addr was;
 
 	if (!rs)
 		return;
 	rs->triggers++;
-	/* Twice at most: a lost race leaves a live holder, which decides. */
-	if (!pt_claim_once(rid, r, rs, host, p, now))
-		pt_claim_once(rid, r, rs, host, p, now);
+	v = pt_judge(r, h, host, now, &was);
+	if (v == PT_CLAIM_TAKE) {
+		bpf_spin_lock(&r->lock);
+		v = pt_judge(r, h, host, now, &was);
+		/* Its generation last: whoever sees the new holder sees it active. */
+		if (v == PT_CLAIM_TAKE) {
+			h->last_ns = h->since_ns = now;
+			h->expiry_told = 0;
+			pt_addr_set(h->addr, host);
+			h->gen = r->gen;
+		}
+		bpf_spin_unlock(&r->lock);
+	}
+	if (v == PT_CLAIM_REFRESH) {
+		pt_touch(h, now);
+	} else if (v == PT_CLAIM_CONFLICT) {
+		pt_conflict(rid, r, rs, h, host, p, now);
+	} else {
+		rs->activations++;
+		pt_arm_expiry(rid, r, now);
+		pt_emit(PT_EV_ACTIVATED, rid, r->gen, p->family, host, was, p, now);
+	}
 }
 
 #endif /* PT_STATE_H */

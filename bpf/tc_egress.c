@@ -10,8 +10,8 @@
  *    already) is its holder's activity.
  */
 
-/* The most header bytes the program reads: Ethernet, IPv4 with options, TCP. */
-#define PT_HDR_MAX (sizeof(struct ethhdr) + 60 + L4_MIN_TCP)
+/* The most header bytes the program reads: Ethernet, IPv6 with extension headers, TCP. */
+#define PT_HDR_MAX (sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + PT_IP6_EXT_BYTES + L4_MIN_TCP)
 
 /*
  * skb->data and ->data_end, loaded at a constant offset from the context:
@@ -42,7 +42,7 @@ static __always_inline enum pt_parse_result pt_parse_skb(struct __sk_buff *skb, 
 	void *data = PT_SKB_LOAD(skb, data), *data_end = PT_SKB_LOAD(skb, data_end);
 	__u32 len = skb->len;
 
-	return pt_parse(data, data_end, len, p);
+	return pt_parse(skb, data, data_end, len, p);
 }
 
 /*
@@ -50,7 +50,7 @@ static __always_inline enum pt_parse_result pt_parse_skb(struct __sk_buff *skb, 
  * holder's activity; the flow of a former holder (or of a rule since closed)
  * goes back to the kernel; and one whose WAN address is gone (a DHCP
  * renewal) ends too, its packet dropped: it would leave with an address the
- * router no longer has.
+ * router no longer has (IPv4: an IPv6 holder's address is its own).
  */
 static __always_inline int pt_outbound(struct __sk_buff *skb, const struct pt_pkt *p, __u32 rid,
 				       struct pt_rule *r, const struct pt_config *cfg,
@@ -59,34 +59,36 @@ static __always_inline int pt_outbound(struct __sk_buff *skb, const struct pt_pk
 	struct bpf_ct_opts opts = pt_ct_opts(p);
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	struct bpf_sock_tuple t;
+	union pt_addr holder;
 	struct pt_holder *a;
 	struct nf_conn *ct;
-	__be32 holder;
 	__u64 now;
 
 	pt_tuple(p, true, &t);
-	ct = pt_ct_lookup(skb, &t, &opts);
+	ct = pt_ct_lookup(skb, p, &t, &opts);
 	if (!ct)
 		return TC_ACT_OK;
-	holder = pt_ct_holder(ct, opts.dir, cfg);
-	if (!holder) {
+	holder = pt_ct_holder(ct, opts.dir, cfg, p->family);
+	if (pt_addr_none(holder)) {
 		bpf_ct_release(ct);
 		return TC_ACT_OK;
 	}
-	if (!pt_wan_addr(cfg, kskb->dev, p->ip->saddr)) {
+	if (p->family == PT_IPV4 && !pt_wan_addr(cfg, kskb->dev, p->ip->saddr)) {
 		pt_ct_end(ct);
 		bpf_ct_release(ct);
 		st->tc_stale++;
 		return TC_ACT_SHOT;
 	}
 	now = pt_now();
-	a = pt_live(r, now);
-	if (!a || pt_ip4(a->addr) != holder) {
+	a = pt_live(r, p->family, now);
+	if (!pt_is_holder(a, holder)) {
 		pt_ct_end(ct);
 		bpf_ct_release(ct);
 		return TC_ACT_OK;
 	}
 	bpf_ct_release(ct);
+	if (!a) /* pt_is_holder() says so already: for the verifier */
+		return TC_ACT_OK;
 	pt_forwarded(rid, a, false, p->ip_len, now);
 	st->tc_replies++;
 	return TC_ACT_OK;
@@ -95,36 +97,39 @@ static __always_inline int pt_outbound(struct __sk_buff *skb, const struct pt_pk
 /*
  * The LAN host that initiated the flow of a packet leaving the WAN
  * interface, if the packet travels in that flow's original direction; else
- * 0. The flow's conntrack entry is found by the tuple a reply would carry
- * (the packet is already masqueraded): found as the entry's reply tuple, the
- * packet is original, and the entry's original source is the initiator. It
- * must be a LAN host (the router's own flows, or a WAN host's, never count).
+ * none. The flow's conntrack entry is found by the tuple a reply would
+ * carry (an IPv4 packet is already masqueraded): found as the entry's reply
+ * tuple, the packet is original, and the entry's original source is the
+ * initiator. It must be a LAN host (the router's own flows, or a WAN
+ * host's, never count).
  */
-static __always_inline __be32 pt_initiator(struct __sk_buff *skb, const struct pt_pkt *p)
+static __always_inline union pt_addr pt_initiator(struct __sk_buff *skb, const struct pt_pkt *p)
 {
 	struct bpf_ct_opts opts = pt_ct_opts(p);
+	union pt_addr host = pt_addr4(0);
 	struct bpf_sock_tuple t;
 	struct nf_conn *ct;
-	__be32 host = 0;
 
 	pt_tuple(p, true, &t);
-	ct = pt_ct_lookup(skb, &t, &opts);
+	ct = pt_ct_lookup(skb, p, &t, &opts);
 	if (!ct)
-		return 0;
+		return host;
 	if (opts.dir == IP_CT_DIR_REPLY)
-		host = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3.ip;
+		host = pt_ct_addr(&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3, p->family);
 	bpf_ct_release(ct);
-	return host && pt_lan_host(skb, host, skb->ifindex) ? host : 0;
+	if (pt_addr_none(host) || !pt_lan_host(skb, p->family, host, skb->ifindex))
+		return pt_addr4(0);
+	return host;
 }
 
-/* host's trigger packet to peer, for rule rid: a peer it contacted, if it holds the rule. */
-static __always_inline void pt_contacted(__u32 rid, struct pt_rule *r, __be32 host, __be32 peer,
-					 __u64 now)
+/* host's trigger packet p, for rule rid: its peer one host contacted, if it holds the rule. */
+static __always_inline void pt_contacted(__u32 rid, struct pt_rule *r, union pt_addr host,
+					 const struct pt_pkt *p, __u64 now)
 {
-	struct pt_holder *a = pt_live(r, now);
+	struct pt_holder *a = pt_live(r, p->family, now);
 
-	if (a && pt_ip4(a->addr) == host)
-		pt_peer_note(rid, a, peer, now);
+	if (a && pt_is_holder(a, host))
+		pt_peer_note(rid, p->family, a, p->addr[1], now);
 }
 
 /*
@@ -139,7 +144,7 @@ static __always_inline void pt_refused_not_lan(__u32 rid, const struct pt_pkt *p
 
 	/* The rate limit first: a flood of them pays for no rule look-up. */
 	if (b && pt_ev_once_a_second(&b->refused_ns, now) && (r = pt_rule_get(rid)))
-		pt_emit_refused(PT_REFUSED_NOT_LAN, rid, r->gen, p->ip->saddr, p, now);
+		pt_emit_refused(PT_REFUSED_NOT_LAN, rid, r->gen, p->addr[0], p, now);
 }
 
 static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pkt *p,
@@ -147,8 +152,8 @@ static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pk
 {
 	__u32 key = pt_port_key(p->proto_idx, bpf_ntohs(p->ports[1]));
 	struct pt_trig_slot *slot = bpf_map_lookup_elem(&pt_trig_idx, &key);
+	union pt_addr host;
 	struct pt_rule *r;
-	__be32 host;
 	__u32 i, rid;
 	__u64 now;
 
@@ -156,7 +161,7 @@ static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pk
 		return;
 	host = pt_initiator(skb, p);
 	now = pt_now();
-	if (!host) {
+	if (pt_addr_none(host)) {
 		st->tc_refused++;
 		pt_refused_not_lan(slot->rule[0] - 1, p, now);
 		return;
@@ -167,14 +172,14 @@ static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pk
 		r = pt_rule_get(rid);
 		if (!r || !r->enabled)
 			continue;
-		if (!pt_allowed(r, host)) {
-			if (pt_ev_once_a_second(&r->holder.refused_ns, now))
+		if (!pt_allowed(r, p->family, host)) {
+			if (pt_ev_once_a_second(&pt_holder(r, p->family)->refused_ns, now))
 				pt_emit_refused(PT_REFUSED_NOT_ALLOWED, rid, r->gen, host, p, now);
 			continue;
 		}
 		pt_claim(rid, r, host, p, now);
 		if (r->peer == PT_PEER_CONTACTED)
-			pt_contacted(rid, r, host, p->ip->daddr, now);
+			pt_contacted(rid, r, host, p, now);
 	}
 }
 

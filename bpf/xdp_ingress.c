@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XDP ingress on the WAN interface. A packet to a WAN address on an open
- * port of an active rule, of a new inbound flow or of one forwarded to the
- * rule's holder, is handed to the kernel's NAT: for a new flow XDP creates
- * the conntrack entry with the DNAT to the holder (conntrack.h); the kernel
- * then rewrites, routes and firewalls it; a datagram's first fragment opens
- * its flow too (the kernel reassembles before NAT). Once the kernel has
- * accepted a flow (flows.h says when), the fast path (fastpath.h) forwards
- * it here. Everything else passes untouched, connections the router already
- * tracks above all: a reply to a LAN host's (or the router's) own
- * connection is never taken, whatever its port.
+ * XDP ingress on the WAN interface. A packet on an open port of an active
+ * rule, of a new inbound flow or of one forwarded to the rule's holder, is
+ * handed to the kernel's NAT: for a new flow XDP creates the conntrack
+ * entry with the DNAT to the holder (conntrack.h); the kernel then
+ * rewrites, routes and firewalls it; a datagram's first fragment opens its
+ * flow too (the kernel reassembles before NAT). IPv4: to a WAN address, for
+ * the IPv4 holder. IPv6: to the IPv6 holder's own address, a pinhole (its
+ * entry has the mark, no NAT). Once the kernel has accepted an IPv4 flow
+ * (flows.h says when), the fast path (fastpath.h) forwards it here.
+ * Everything else passes untouched, connections the router already tracks
+ * above all: a reply to a LAN host's (or the router's) own connection is
+ * never taken, whatever its port.
  */
 
 /*
@@ -26,33 +28,34 @@ static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt 
 					const struct pt_holder *a, const struct pt_config *cfg,
 					struct pt_stats *st)
 {
+	union pt_addr host = pt_addr(a->addr), peer = p->addr[0];
 	__u32 wan = ctx->ingress_ifindex;
-	__be32 host = pt_ip4(a->addr);
 
-	if (!pt_lan_host(ctx, host, wan)) {
+	if (!pt_lan_host(ctx, p->family, host, wan)) {
 		st->xdp_bad_holder++;
 		return false;
 	}
-	if (pt_side_of(ctx, p->ip->saddr, wan) != PT_SIDE_WAN) {
+	if (pt_side_of(ctx, p->family, peer, wan) != PT_SIDE_WAN) {
 		st->xdp_bad_peer++;
 		return false;
 	}
-	if (r->peer == PT_PEER_CONTACTED && !pt_peer_contacted(rid, a, p->ip->saddr)) {
+	if (r->peer == PT_PEER_CONTACTED && !pt_peer_contacted(rid, p->family, a, peer)) {
 		st->xdp_not_contacted++;
 		return false;
 	}
 	/* On failure another CPU may have created it: the caller looks again. */
-	if (pt_ct_create(ctx, t, opts, host, cfg))
+	if (pt_ct_create(ctx, p, t, opts, host, cfg))
 		st->xdp_new_flows++;
 	return true;
 }
 
 /*
  * Conntrack's word on a packet to an open port of rule rid, held by a (or
- * not held: a is NULL): a new flow of the active rule is made the holder's;
- * a flow of the current holder is one to forward (remembered in pt_flows,
- * *f); anything else is left alone, and a flow forwarded to a former
- * holder, or by a rule that expired since, goes back to the kernel here.
+ * not held: a is NULL): a new flow of the active rule is made the holder's
+ * (IPv6: a flow to the holder's address); a flow of the current holder is
+ * one to forward (an IPv4 one remembered in pt_flows, *f); anything else is
+ * left alone, and a flow forwarded to a former holder, or by a rule that
+ * expired since, goes back to the kernel here.
  */
 static __always_inline bool pt_inbound_ct(struct xdp_md *ctx, const struct pt_pkt *p, __u32 rid,
 					  const struct pt_rule *r, const struct pt_holder *a,
@@ -62,37 +65,38 @@ static __always_inline bool pt_inbound_ct(struct xdp_md *ctx, const struct pt_pk
 {
 	struct bpf_ct_opts opts = pt_ct_opts(p);
 	struct bpf_sock_tuple t;
+	union pt_addr holder;
 	struct nf_conn *ct;
-	__be32 holder;
 
 	pt_tuple(p, false, &t);
-	ct = pt_ct_lookup(ctx, &t, &opts);
+	ct = pt_ct_lookup(ctx, p, &t, &opts);
 	if (!ct) {
-		if (!a) {
+		if (!a || (p->family == PT_IPV6 && !pt_is_holder(a, p->addr[1]))) {
 			st->xdp_closed++;
 			return false;
 		}
 		if (!pt_new_flow(ctx, p, &t, &opts, rid, r, a, cfg, st))
 			return false;
-		ct = pt_ct_lookup(ctx, &t, &opts);
+		ct = pt_ct_lookup(ctx, p, &t, &opts);
 		if (!ct) {
 			st->xdp_ct_full++;
 			return false;
 		}
 	}
-	holder = pt_ct_holder(ct, opts.dir, cfg);
-	if (!holder) {
+	holder = pt_ct_holder(ct, opts.dir, cfg, p->family);
+	if (pt_addr_none(holder)) {
 		bpf_ct_release(ct);
 		st->xdp_tracked++;
 		return false;
 	}
-	if (!a || pt_ip4(a->addr) != holder) {
+	if (!pt_is_holder(a, holder)) {
 		pt_ct_end(ct);
 		bpf_ct_release(ct);
 		st->xdp_closed++;
 		return false;
 	}
-	*f = pt_flow_put(key, holder, rid, a, ct, now);
+	if (p->family == PT_IPV4)
+		*f = pt_flow_put(key, holder.ip4, rid, a, ct, now);
 	bpf_ct_release(ct);
 	return true;
 }
@@ -102,24 +106,28 @@ enum pt_verdict { PT_LEAVE, PT_STACK, PT_FAST };
 /*
  * A packet to an open port of rule rid: to leave alone, to forward through
  * the kernel, or to forward on the fast path (its flow, *fp). Only a rule
- * held since its last release can have flows (ptctl ends them when it
- * closes a rule): for any other, the packet pays for no conntrack look-up;
- * the flows of the current holder mostly for none either (pt_flows).
+ * held (of the packet's family) since its last release can have flows
+ * (ptctl ends them when it closes a rule): for any other, the packet pays
+ * for no conntrack look-up; the IPv4 flows of the current holder mostly for
+ * none either (pt_flows).
  */
 static __always_inline enum pt_verdict pt_inbound(struct xdp_md *ctx, const struct pt_pkt *p,
 						  __u32 rid, struct pt_rule *r,
 						  const struct pt_config *cfg, struct pt_stats *st,
 						  __u64 now, struct pt_flow **fp)
 {
-	struct pt_holder *h = pt_holder_of(r), *a = pt_live(r, now);
-	struct pt_flow_key key = pt_flow_key(p);
-	struct pt_flow *f;
+	struct pt_holder *h = pt_holder_of(r, p->family), *a = pt_live(r, p->family, now);
+	struct pt_flow_key key = {};
+	struct pt_flow *f = NULL;
 
 	if (!h) {
 		st->xdp_closed++;
 		return PT_LEAVE;
 	}
-	f = a ? pt_flow_get(&key, a, cfg, now) : NULL;
+	if (p->family == PT_IPV4) {
+		key = pt_flow_key(p);
+		f = a ? pt_flow_get(&key, a, cfg, now) : NULL;
+	}
 	if (!f && !pt_inbound_ct(ctx, p, rid, r, a, cfg, st, &key, now, &f))
 		return PT_LEAVE;
 	if (!a) /* pt_inbound_ct() forwards only for a holder: for the verifier */
@@ -147,7 +155,7 @@ int pt_xdp_in(struct xdp_md *ctx)
 	if (!st || !cfg)
 		return XDP_PASS;
 	st->xdp_seen++;
-	parsed = pt_parse(data, data_end, data_end - data, &p);
+	parsed = pt_parse(ctx, data, data_end, data_end - data, &p);
 	switch (parsed) {
 	case PT_PARSE_OK:
 	case PT_PARSE_FRAG:
@@ -162,7 +170,7 @@ int pt_xdp_in(struct xdp_md *ctx)
 	rid = pt_open_owner(p.proto_idx, p.ports[1]);
 	r = rid >= 0 ? pt_rule_get(rid) : NULL;
 	xdp = bpf_cast_to_kern_ctx(ctx);
-	if (!r || !pt_wan_addr(cfg, xdp->rxq->dev, p.ip->daddr)) {
+	if (!r || (p.family == PT_IPV4 && !pt_wan_addr(cfg, xdp->rxq->dev, p.ip->daddr))) {
 		st->xdp_passed++;
 		return XDP_PASS;
 	}

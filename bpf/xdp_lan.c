@@ -25,11 +25,11 @@ static __always_inline bool pt_outbound_ct(struct xdp_md *ctx, const struct pt_p
 	__be32 wan;
 
 	pt_tuple(p, false, &t);
-	ct = pt_ct_lookup(ctx, &t, &opts);
+	ct = pt_ct_lookup(ctx, p, &t, &opts);
 	if (!ct)
 		return false;
 	wan = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3.ip;
-	if (opts.dir != IP_CT_DIR_REPLY || !pt_ct_ours(ct, cfg) ||
+	if (opts.dir != IP_CT_DIR_REPLY || !pt_ct_ours(ct, cfg, PT_IPV4) ||
 	    !pt_wan_addr_from_lan(ctx, cfg, wan, l3_ifindex)) {
 		bpf_ct_release(ct);
 		return false;
@@ -59,7 +59,8 @@ int pt_xdp_lan(struct xdp_md *ctx)
 	if (!st || !cfg || !pt_fastpath_on(cfg))
 		return XDP_PASS;
 	st->lan_seen++;
-	if (pt_parse(data, data_end, data_end - data, &p) != PT_PARSE_OK)
+	/* IPv4 only: IPv6 pinholes are the kernel's to forward. */
+	if (pt_parse(ctx, data, data_end, data_end - data, &p) != PT_PARSE_OK || p.family != PT_IPV4)
 		return XDP_PASS;
 	rid = pt_open_owner(p.proto_idx, p.ports[0]);
 	r = rid >= 0 ? pt_rule_get(rid) : NULL;
@@ -67,8 +68,8 @@ int pt_xdp_lan(struct xdp_md *ctx)
 	if (!lan)
 		return XDP_PASS;
 	now = pt_now();
-	a = pt_live(r, now);
-	if (!a || pt_ip4(a->addr) != p.ip->saddr)
+	a = pt_live(r, PT_IPV4, now);
+	if (!a || !pt_is_holder(a, pt_addr4(p.ip->saddr)))
 		return XDP_PASS;
 	key = pt_flow_key(&p);
 	f = pt_flow_get(&key, a, cfg, now);

@@ -27,9 +27,9 @@
 #define PT_MAX_PEERS   8	   /* WAN peers a --peer contacted rule remembers */
 #define PT_MAX_READERS 4	   /* ptctl monitors reading the events at once */
 
-#define PT_VERSION "0.4.0"
+#define PT_VERSION "0.5.0"
 /* The layout of the pinned maps: bumped whenever one of them changes. */
-#define PT_ABI	     4
+#define PT_ABI	     5
 #define PT_ABI_MAGIC (0x70740000u | PT_ABI) /* "pt" and the ABI, in pt_config.abi */
 
 #define PT_TIMEOUT_DEFAULT 600
@@ -52,9 +52,9 @@
 
 /*
  * The maps are meant to be read with `bpftool map dump` too: addresses are
- * their four bytes (shown as four numbers), ports host order, and what a
- * field can be is an enum (shown by name), one byte where it sits in a key
- * or beside bytes.
+ * their bytes (shown as numbers), ports host order, and what a field can be
+ * is an enum (shown by name), one byte where it sits in a key or beside
+ * bytes.
  */
 #define PT_ENUM8 __attribute__((packed))
 
@@ -74,6 +74,62 @@ static inline __be32 pt_ip4(const __u8 *a)
 static inline void pt_ip4_set(__u8 *a, __be32 v)
 {
 	*(pt_ip4_word *)a = v;
+}
+
+/* The address families of holders: the index of a rule's holder of each. */
+enum PT_ENUM8 pt_family {
+	PT_IPV4,
+	PT_IPV6,
+};
+
+#define PT_FAMILIES 2
+
+/*
+ * An address of either family in a map (a holder, an --allow prefix, a
+ * peer): IPv4 in its first four bytes and the rest zero, as the kernel's
+ * nf_inet_addr has it; all zero is none. Read and written as union pt_addr.
+ */
+#define PT_ADDR(name) __u8 name[16] __attribute__((aligned(8)))
+
+union __attribute__((may_alias)) pt_addr {
+	__u64 words[2]; /* first: `= {}` zeroes all 16 bytes */
+	__be32 ip4;
+	__u8 bytes[16];
+};
+
+static inline union pt_addr pt_addr(const __u8 *a)
+{
+	return *(const union pt_addr *)a;
+}
+
+static inline void pt_addr_set(__u8 *a, union pt_addr v)
+{
+	*(union pt_addr *)a = v;
+}
+
+static inline union pt_addr pt_addr4(__be32 ip4)
+{
+	union pt_addr a = { .words = { 0, 0 } };
+
+	a.ip4 = ip4;
+	return a;
+}
+
+static inline bool pt_addr_eq(union pt_addr a, union pt_addr b)
+{
+	return a.words[0] == b.words[0] && a.words[1] == b.words[1];
+}
+
+static inline bool pt_addr_none(union pt_addr a)
+{
+	return !(a.words[0] | a.words[1]);
+}
+
+/* Is a within the prefix addr/mask (addr already masked)? */
+static inline bool pt_addr_in(union pt_addr a, union pt_addr addr, union pt_addr mask)
+{
+	return (a.words[0] & mask.words[0]) == addr.words[0] &&
+	       (a.words[1] & mask.words[1]) == addr.words[1];
 }
 
 /* Protocols of a port range (bits), of a flow (one); proto_idx 0 = TCP, 1 = UDP in the indexes. */
@@ -107,29 +163,35 @@ struct pt_range {
 	__u8 pad[3];
 };
 
+/* An --allow prefix: LAN hosts of its family within it may trigger. */
 struct pt_prefix {
-	PT_IP4(addr); /* already masked */
-	PT_IP4(mask);
+	PT_ADDR(addr); /* already masked */
+	PT_ADDR(mask);
+	enum pt_family family;
+	__u8 len; /* prefix length, as written */
+	__u8 pad[6];
 };
 
 /*
- * Who holds a rule, written by the datapath. It holds the rule while it
- * was taken under the rule's current definition (gen), the rule is enabled
- * and not idle for its timeout (pt_is_live).
+ * A rule's holder of one address family, written by the datapath. It holds
+ * the rule while it was taken under the rule's current definition (gen),
+ * the rule is enabled and not idle for its timeout (pt_held). A rule's
+ * IPv4 and IPv6 holders come and go independently.
  */
 struct pt_holder {
-	PT_IP4(addr);	   /* the LAN host; 0.0.0.0: none since the rule's definition or release */
+	PT_ADDR(addr);	   /* the LAN host; none: none since the rule's definition or release */
 	__u32 gen;	   /* pt_rule.gen it was taken under */
+	__u8 expiry_told;  /* its expiry was reported (one timer serves both holders) */
+	__u8 pad[3];
 	__u64 last_ns;	   /* last activity, CLOCK_MONOTONIC ns */
 	__u64 since_ns;	   /* when it took the rule */
 	__u64 conflict_ns; /* last conflict event: at most one a second */
 	__u64 refused_ns;  /* last refusal event (--allow): at most one a second */
-	struct bpf_timer expiry; /* fires when the rule may have expired */
 };
 
 /*
  * pt_rules[id] (hash: defined rules only); id is stable while the rule
- * exists. ptctl writes the definition, with holder zero: a (re)definition
+ * exists. ptctl writes the definition, with holders zero: a (re)definition
  * frees the rule. The packets of a triggered flow look up this entry only.
  */
 struct pt_rule {
@@ -140,7 +202,9 @@ struct pt_rule {
 	enum pt_policy policy;
 	enum pt_peer peer;
 	__u8 pad;
-	struct pt_holder holder;
+	struct bpf_spin_lock lock; /* held by a trigger while it changes a holder */
+	struct pt_holder holder[PT_FAMILIES]; /* [PT_IPV4], [PT_IPV6] */
+	struct bpf_timer expiry; /* fires when a holder may have expired */
 	__u32 n_open;
 	__u32 n_allow; /* 0: any LAN host may trigger */
 	struct pt_range trigger;
@@ -149,15 +213,21 @@ struct pt_rule {
 };
 
 /*
- * pt_peers[id], of a --peer contacted rule: the WAN addresses its holder
- * sent trigger traffic to in the tenure since_ns (pt_holder.since_ns; any
- * other tenure's set is empty), the least recently contacted replaced first.
+ * pt_peers[pt_peers_key(id, family)], of a --peer contacted rule: the WAN
+ * addresses its holder of that family sent trigger traffic to in the tenure
+ * since_ns (pt_holder.since_ns; any other tenure's set is empty), the least
+ * recently contacted replaced first.
  */
 struct pt_peers {
 	__u64 since_ns;
-	PT_IP4(addr[PT_MAX_PEERS]);  /* 0.0.0.0: free */
+	PT_ADDR(addr[PT_MAX_PEERS]); /* none: free */
 	__u64 seen_ns[PT_MAX_PEERS]; /* last trigger packet to it */
 };
+
+static inline __u32 pt_peers_key(__u32 rid, enum pt_family family)
+{
+	return rid * PT_FAMILIES + family;
+}
 
 /* pt_trig_idx[proto_idx * 65536 + port]: rules triggered by that port. */
 struct pt_trig_slot {
@@ -316,13 +386,14 @@ struct pt_event {
 	enum pt_event_type type;
 	__u32 rule; /* rule id */
 	__u32 gen;  /* rule generation, to tell a reused id apart */
-	PT_IP4(holder);
-	PT_IP4(other); /* 0.0.0.0 if none */
-	PT_IP4(peer);  /* the WAN host the trigger packet went to; 0.0.0.0: no packet */
-	__u16 port;    /* its destination port */
-	enum pt_proto proto;
+	__u16 port; /* the trigger packet's destination port */
+	enum pt_proto proto; /* of the trigger packet; 0: no packet */
+	enum pt_family family; /* of every address here */
+	PT_ADDR(holder);
+	PT_ADDR(other); /* none if none */
+	PT_ADDR(peer);	/* the WAN host the trigger packet went to */
 	enum pt_refusal reason; /* PT_EV_REFUSED */
-	__u32 pad;
+	__u8 pad[7];
 };
 
 #define PT_EVENTS_SIZE (256 * 1024)
@@ -358,13 +429,13 @@ static inline bool pt_idle_expired(__u64 now, __u64 last_ns, __u32 timeout_s)
 }
 
 /*
- * Is rule r held at now, enabled or not: by a holder that took it under its
- * current definition, not idle for its timeout since? Its holder holds it
- * (the rule is live) if it is enabled too.
+ * Does h, rule r's holder of a family, hold r at now, enabled or not: it
+ * took r under its current definition and was not idle for its timeout
+ * since? It holds it live if r is enabled too.
  */
-static inline bool pt_rule_held(const struct pt_rule *r, __u64 now)
+static inline bool pt_held(const struct pt_rule *r, const struct pt_holder *h, __u64 now)
 {
-	return r->holder.gen == r->gen && !pt_idle_expired(now, r->holder.last_ns, r->timeout_s);
+	return h->gen == r->gen && !pt_idle_expired(now, h->last_ns, r->timeout_s);
 }
 
 #endif /* PTCTL_H */

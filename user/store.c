@@ -141,10 +141,10 @@ static int next_gen(const struct pt_maps *m, __u32 *gen)
 	return bpf_map_update_elem(PT_FD(m, pt_config), &zero, &cfg, BPF_ANY);
 }
 
-/* Writes the definition r as rule id, free: a (re)definition has no holder. */
+/* Writes the definition r as rule id, free: a (re)definition has no holders. */
 static int rule_write(const struct pt_maps *m, __u32 id, struct pt_rule *r)
 {
-	memset(&r->holder, 0, sizeof(r->holder));
+	memset(r->holder, 0, sizeof(r->holder));
 	return bpf_map_update_elem(PT_FD(m, pt_rules), &id, r, BPF_ANY);
 }
 

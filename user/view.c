@@ -45,7 +45,9 @@ static void view_peers(const struct pt_maps *m, struct pt_rule_view *v, __u64 si
 	struct pt_peers ps;
 	bool taken[PT_MAX_PEERS] = {};
 
-	if (bpf_map_lookup_elem(PT_FD(m, pt_peers), &v->id, &ps) || ps.since_ns != since_ns)
+	__u32 key = pt_peers_key(v->id, PT_IPV4);
+
+	if (bpf_map_lookup_elem(PT_FD(m, pt_peers), &key, &ps) || ps.since_ns != since_ns)
 		return;
 	for (v->n_peers = 0; v->n_peers < PT_MAX_PEERS; v->n_peers++) {
 		int best = -1;
@@ -64,10 +66,10 @@ static void view_peers(const struct pt_maps *m, struct pt_rule_view *v, __u64 si
 static void view_holder(const struct pt_maps *m, struct pt_rule_view *v, __u64 now)
 {
 	const struct pt_rule *r = &v->rule;
-	const struct pt_holder *a = &r->holder;
+	const struct pt_holder *a = &r->holder[PT_IPV4];
 	__u64 idle;
 
-	if (!r->enabled || !pt_rule_held(r, now))
+	if (!r->enabled || !pt_held(r, a, now))
 		return;
 	idle = now > a->last_ns ? now - a->last_ns : 0;
 	v->active = true;

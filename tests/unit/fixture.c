@@ -153,34 +153,51 @@ int fix_run_xdp_lan(struct fix *f, const void *frame, __u32 len, struct run_resu
 	return run_xdp(f->skel->progs.pt_xdp_lan, f->lan, frame, len, r);
 }
 
-int fix_active(struct fix *f, __u32 id, struct pt_holder *a)
+int fix_holder(struct fix *f, __u32 id, enum pt_family family, struct pt_holder *a)
 {
 	struct pt_rule r;
 
 	if (bpf_map_lookup_elem(PT_FD(&f->m, pt_rules), &id, &r))
 		return -1;
-	*a = r.holder;
-	return pt_ip4(a->addr) ? 0 : -1;
+	*a = r.holder[family];
+	return pt_addr_none(pt_addr(a->addr)) ? -1 : 0;
+}
+
+int fix_active(struct fix *f, __u32 id, struct pt_holder *a)
+{
+	return fix_holder(f, id, PT_IPV4, a);
+}
+
+int fix_set_holder(struct fix *f, __u32 id, enum pt_family family, const struct pt_holder *a)
+{
+	struct pt_rule r;
+
+	if (bpf_map_lookup_elem(PT_FD(&f->m, pt_rules), &id, &r))
+		return -1;
+	r.holder[family] = *a;
+	return bpf_map_update_elem(PT_FD(&f->m, pt_rules), &id, &r, BPF_EXIST);
 }
 
 int fix_set_active(struct fix *f, __u32 id, const struct pt_holder *a)
 {
-	struct pt_rule r;
-
-	if (bpf_map_lookup_elem(PT_FD(&f->m, pt_rules), &id, &r))
-		return -1;
-	r.holder = *a;
-	return bpf_map_update_elem(PT_FD(&f->m, pt_rules), &id, &r, BPF_EXIST);
+	return fix_set_holder(f, id, PT_IPV4, a);
 }
 
 int fix_age(struct fix *f, __u32 id, __u64 seconds)
 {
-	struct pt_holder a;
+	struct pt_holder a[PT_FAMILIES];
+	int held = 0;
 
-	if (fix_active(f, id, &a))
-		return -1;
-	a.last_ns -= seconds * PT_NSEC_PER_SEC;
-	return fix_set_active(f, id, &a);
+	/* Both holders, those there are. */
+	for (int i = 0; i < PT_FAMILIES; i++) {
+		if (fix_holder(f, id, i, &a[i]))
+			continue;
+		a[i].last_ns -= seconds * PT_NSEC_PER_SEC;
+		if (fix_set_holder(f, id, i, &a[i]))
+			return -1;
+		held++;
+	}
+	return held ? 0 : -1;
 }
 
 int fix_rule_stats(struct fix *f, __u32 id, struct pt_rule_stats *st)
@@ -217,14 +234,18 @@ __u64 fix_now_ns(void)
 	return ts.tv_sec * PT_NSEC_PER_SEC + ts.tv_nsec;
 }
 
-int fix_activate(struct fix *f, __u32 id, __u32 holder)
+int fix_activate_addr(struct fix *f, __u32 id, enum pt_family family, union pt_addr holder)
 {
 	__u64 now = fix_now_ns();
 	struct pt_holder a = { .gen = f->rules[id].gen, .last_ns = now, .since_ns = now };
 
-	pt_ip4_set(a.addr, holder);
+	pt_addr_set(a.addr, holder);
+	return fix_set_holder(f, id, family, &a);
+}
 
-	return fix_set_active(f, id, &a);
+int fix_activate(struct fix *f, __u32 id, __u32 holder)
+{
+	return fix_activate_addr(f, id, PT_IPV4, pt_addr4(holder));
 }
 
 int fix_rule_get(struct fix *f, __u32 id, struct pt_rule *r)

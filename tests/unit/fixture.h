@@ -56,10 +56,13 @@ int fix_run_xdp(struct fix *f, const void *frame, __u32 len, struct run_result *
 /* Runs pt_xdp_lan on frame once, arriving on "lan". */
 int fix_run_xdp_lan(struct fix *f, const void *frame, __u32 len, struct run_result *r);
 
-/* Holder of rule id (in its pt_rules entry); -1 when it has none (never held, released). */
+/* Holder of rule id of a family; -1 when it has none (never held, released). */
+int fix_holder(struct fix *f, __u32 id, enum pt_family family, struct pt_holder *a);
+int fix_set_holder(struct fix *f, __u32 id, enum pt_family family, const struct pt_holder *a);
+/* The same of its IPv4 holder. */
 int fix_active(struct fix *f, __u32 id, struct pt_holder *a);
 int fix_set_active(struct fix *f, __u32 id, const struct pt_holder *a);
-/* Moves the rule's last activity back by seconds (simulates idle time). */
+/* Moves the last activity of the rule's holders back by seconds (simulates idle time). */
 int fix_age(struct fix *f, __u32 id, __u64 seconds);
 /* Rule counters summed over CPUs. */
 int fix_rule_stats(struct fix *f, __u32 id, struct pt_rule_stats *st);
@@ -70,7 +73,9 @@ int fix_set_config(struct fix *f, const struct pt_config *cfg);
 
 /* The datapath's clock, bpf_ktime_get_coarse_ns(). */
 __u64 fix_now_ns(void);
-/* Makes host the holder of rule id, active from now, as a trigger would. */
+/* Makes host the holder of rule id (of family), active from now, as a trigger would. */
+int fix_activate_addr(struct fix *f, __u32 id, enum pt_family family, union pt_addr holder);
+/* The same of an IPv4 host. */
 int fix_activate(struct fix *f, __u32 id, __u32 holder);
 /* Rule id as the datapath sees it; put writes it back (and to f->rules). */
 int fix_rule_get(struct fix *f, __u32 id, struct pt_rule *r);

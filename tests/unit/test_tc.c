@@ -397,10 +397,11 @@ static void test_fragmented_trigger(void **state)
 /* The peers pt_peers holds for rule id in the holder's tenure; how many. */
 static int peers(struct env *e, int id, __u32 *addrs)
 {
+	__u32 key = pt_peers_key(id, PT_IPV4);
 	struct pt_peers ps;
 	int n = 0;
 
-	assert_int_equal(bpf_map_lookup_elem(PT_FD(&e->f.m, pt_peers), &id, &ps), 0);
+	assert_int_equal(bpf_map_lookup_elem(PT_FD(&e->f.m, pt_peers), &key, &ps), 0);
 	if (ps.since_ns != active(e, id).since_ns)
 		return 0;
 	for (int i = 0; i < PT_MAX_PEERS; i++)

@@ -451,13 +451,13 @@ static void peer_contacted_setup(struct env *e, bool this_tenure)
 {
 	struct pt_holder a;
 	struct pt_peers ps = { .seen_ns = { fix_now_ns() } };
-	__u32 id = e->game;
+	__u32 key = pt_peers_key(e->game, PT_IPV4);
 
 	pt_ip4_set(ps.addr[0], pkt_addr(PEER));
 	assert_int_equal(fix_rule_set(&e->f, e->game, "peer", "contacted"), 0);
 	assert_int_equal(fix_active(&e->f, e->game, &a), 0);
 	ps.since_ns = this_tenure ? a.since_ns : a.since_ns - 1;
-	assert_int_equal(bpf_map_update_elem(PT_FD(&e->f.m, pt_peers), &id, &ps, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(PT_FD(&e->f.m, pt_peers), &key, &ps, BPF_ANY), 0);
 }
 
 static void test_peer_contacted(void **state)
