@@ -140,22 +140,25 @@ struct pt_ip6_ext {
 #define PT_L4_FRAG	 0x200
 #define PT_L4_PROTO(w)	 (((w) >> 10) & 0xff)
 
+static __always_inline bool pt_ip6_is_ext(__u8 next)
+{
+	return next == PT_IP6_HOP || next == PT_IP6_ROUTING || next == PT_IP6_FRAGMENT ||
+	       next == PT_IP6_DSTOPTS || next == PT_IP6_AH;
+}
+
 static __always_inline int pt_ip6_walk(void *data, void *data_end)
 {
 	__u32 off = sizeof(struct ethhdr) + sizeof(struct ipv6hdr);
 	struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
-	int frag = 0;
+	int i, frag = 0;
 	__u8 next;
 
 	if ((void *)(ip6 + 1) > data_end)
 		return -PT_PARSE_BAD;
 	next = ip6->nexthdr;
-	for (int i = 0; i < PT_IP6_EXT_MAX; i++) {
+	for (i = 0; i < PT_IP6_EXT_MAX && pt_ip6_is_ext(next); i++) {
 		struct pt_ip6_ext *ext = data + off;
 
-		if (next != PT_IP6_HOP && next != PT_IP6_ROUTING && next != PT_IP6_FRAGMENT &&
-		    next != PT_IP6_DSTOPTS && next != PT_IP6_AH)
-			return off | frag | next << 10;
 		if ((void *)(ext + 1) > data_end)
 			return -PT_PARSE_BAD;
 		if (next == PT_IP6_FRAGMENT) {
@@ -173,7 +176,9 @@ static __always_inline int pt_ip6_walk(void *data, void *data_end)
 		if (off > sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + PT_IP6_EXT_BYTES)
 			return -PT_PARSE_OTHER;
 	}
-	return -PT_PARSE_OTHER; /* more extension headers than are walked */
+	if (pt_ip6_is_ext(next))
+		return -PT_PARSE_OTHER; /* more extension headers than are walked */
+	return off | frag | next << 10;
 }
 
 /*

@@ -39,11 +39,14 @@ int fix_router(void)
 		      "link set lan-peer up\n"
 		      "addr add " FIX_WAN "/24 dev wan\n"
 		      "addr add " FIX_LAN_ADDR "/24 dev lan\n"
+		      "addr add " FIX_WAN6 "/64 dev wan nodad\n"
+		      "addr add " FIX_LAN6 "/64 dev lan nodad\n"
 		      "link set wan up\n"
 		      "link set lan up\n"
 		      "route add default via " FIX_GATEWAY "\n"
+		      "route add default via " FIX_GATEWAY6 "\n"
 		      "EOF\n"
-		      "sysctl -qw net.ipv4.ip_forward=1");
+		      "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1");
 }
 
 int fix_open(struct fix *f)
@@ -354,16 +357,16 @@ static int ct_line(const char *extra, int proto, const char *src, __u16 sport, c
 int fix_ct_get(int proto, const char *src, __u16 sport, const char *dst, __u16 dport,
 	       struct fix_ct_entry *e)
 {
-	char line[512], reply_src[32], *s;
+	char line[512], reply_src[64], *s;
 
 	if (ct_line("", proto, src, sport, dst, dport, line, sizeof(line)))
 		return -1;
 	/* The second src= is the reply tuple's. */
 	s = strstr(line, "src=");
 	s = s ? strstr(s + 4, "src=") : NULL;
-	if (!s || sscanf(s, "src=%31s", reply_src) != 1)
+	if (!s || sscanf(s, "src=%63s", reply_src) != 1)
 		return -1;
-	e->reply_src = pkt_addr(reply_src);
+	pkt_addr6(reply_src, e->reply_src.bytes);
 	s = strstr(line, "mark=");
 	e->mark = s ? strtoul(s + 5, NULL, 10) : 0;
 	e->dnat = !ct_line("--dst-nat", proto, src, sport, dst, dport, line, sizeof(line));

@@ -4,8 +4,9 @@
  * added through ptctl's own store code, programs run with BPF_PROG_TEST_RUN.
  *
  * Each fixture lives in a network namespace of its own, a router in
- * miniature: interface "wan" (FIX_WAN/24, default route via FIX_GATEWAY)
- * and "lan" (FIX_LAN_ADDR/24), veths whose peers stay in the namespace,
+ * miniature, dual-stack: interface "wan" (FIX_WAN/24 and FIX_WAN6/64,
+ * default routes via FIX_GATEWAY and FIX_GATEWAY6) and "lan"
+ * (FIX_LAN_ADDR/24, FIX_LAN6/64), veths whose peers stay in the namespace,
  * forwarding on. The programs run
  * as if on "wan", so routing and conntrack answer as on a router, and
  * conntrack holds only the test's entries.
@@ -21,6 +22,9 @@
 #define FIX_WAN	     "198.51.100.1"
 #define FIX_GATEWAY  "198.51.100.254"
 #define FIX_LAN_ADDR "192.168.1.1"
+#define FIX_WAN6     "2001:db8:100::1"
+#define FIX_GATEWAY6 "2001:db8:100::fe"
+#define FIX_LAN6     "2001:db8:77::1"
 
 struct fix {
 	struct ptctl *skel;
@@ -105,7 +109,7 @@ int fix_ct_add(const struct fix_ct *ct);
  * when found, -1 when there is none.
  */
 struct fix_ct_entry {
-	__u32 reply_src; /* network order */
+	union pt_addr reply_src;
 	__u32 mark;
 	bool dnat;
 };

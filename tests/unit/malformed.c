@@ -12,7 +12,7 @@
 const struct malformed malformed_cases[] = {
 	/* Someone else's traffic. */
 	{ "not_ours_arp", TCP, false, .ethertype = 0x0806 },
-	{ "not_ours_ipv6", TCP, false, .ethertype = 0x86dd },
+	{ "bad_ipv4_under_ipv6_ethertype", TCP, true, .ethertype = 0x86dd },
 	{ "not_ours_vlan", TCP, false, .ethertype = 0x8100 },
 	{ "not_ours_icmp", TCP, false, .ip_proto = IPPROTO_ICMP },
 	{ "not_ours_gre", UDP, false, .ip_proto = IPPROTO_GRE },

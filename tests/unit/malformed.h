@@ -2,7 +2,7 @@
 /*
  * Frames the datapath must leave alone, shared by the XDP and TC suites:
  * truncated or malformed IPv4, later fragments, and well-formed traffic that
- * is not IPv4 TCP/UDP. Each is derived from a packet the suite would otherwise
+ * is not IPv4 TCP/UDP (IPv6 ones: test_ipv6). Each is derived from a packet the suite would otherwise
  * rewrite or count, so a parser that let it through would show.
  */
 #ifndef PT_TEST_MALFORMED_H

@@ -14,6 +14,18 @@ __u32 pkt_addr(const char *dotted)
 	return a.s_addr;
 }
 
+void pkt_addr6(const char *addr, __u8 *out)
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET6, addr, out) != 1)
+		inet_pton(AF_INET, addr, out);
+}
+
+static bool is_ipv6(const char *addr)
+{
+	return strchr(addr, ':');
+}
+
 static __u32 sum16(const __u8 *p, size_t len, __u32 sum)
 {
 	for (size_t i = 0; i + 1 < len; i += 2)
@@ -55,30 +67,9 @@ __u16 pkt_l4_csum(const __u8 *ip, size_t len)
 	return fold(sum16(seg, l4_len, sum));
 }
 
-size_t pkt_build(__u8 *buf, const struct pkt_spec *s)
+/* The TCP or UDP header and payload of s at l4 (len bytes of it), checksum field 0. */
+static void build_l4(__u8 *l4, const struct pkt_spec *s, size_t l4_hdr)
 {
-	size_t ihl = 20 + s->ip_opts_len;
-	size_t l4_hdr = s->proto == IPPROTO_TCP ? 20 : 8;
-	size_t ip_len = ihl + l4_hdr + s->payload_len;
-	__u8 *ip = buf + ETH_LEN, *l4 = ip + ihl;
-	__u32 sa = pkt_addr(s->saddr), da = pkt_addr(s->daddr);
-	__u16 c;
-
-	memset(buf, 0, ETH_LEN + ip_len);
-	memcpy(buf, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", ETH_LEN);
-	ip[0] = 0x40 | (ihl / 4);
-	ip[2] = ip_len >> 8;
-	ip[3] = ip_len & 0xff;
-	ip[4] = 0x12;
-	ip[5] = 0x34;
-	ip[6] = s->frag_off >> 8;
-	ip[7] = s->frag_off & 0xff;
-	ip[8] = 64;
-	ip[9] = s->proto;
-	memcpy(ip + 12, &sa, 4);
-	memcpy(ip + 16, &da, 4);
-	for (int i = 0; i < s->ip_opts_len; i++)
-		ip[20 + i] = i == s->ip_opts_len - 1 ? 0 : 1; /* NOPs, then EOL */
 	l4[0] = s->sport >> 8;
 	l4[1] = s->sport & 0xff;
 	l4[2] = s->dport >> 8;
@@ -94,6 +85,89 @@ size_t pkt_build(__u8 *buf, const struct pkt_spec *s)
 	}
 	for (size_t i = 0; i < s->payload_len; i++)
 		l4[l4_hdr + i] = i * 7 + 3;
+}
+
+/* TCP/UDP checksum over the IPv6 pseudo header (ip: the IPv6 header) and l4_len bytes at l4. */
+static __u16 l4_csum6(const __u8 *ip, const __u8 *l4, size_t l4_len, int proto)
+{
+	size_t off = proto == IPPROTO_TCP ? 16 : 6;
+	__u8 seg[PKT_MAX];
+	__u32 sum;
+
+	memcpy(seg, l4, l4_len);
+	seg[off] = seg[off + 1] = 0;
+	sum = sum16(ip + 8, 32, 0); /* source and destination */
+	sum += l4_len + proto;
+	return fold(sum16(seg, l4_len, sum));
+}
+
+static size_t build6(__u8 *buf, const struct pkt_spec *s)
+{
+	size_t l4_hdr = s->proto == IPPROTO_TCP ? 20 : 8;
+	size_t ext_len = 8 * s->n_ext6, l4_len = l4_hdr + s->payload_len;
+	__u8 *ip = buf + ETH_LEN, *ext = ip + 40, *l4 = ext + ext_len;
+	size_t off = s->proto == IPPROTO_TCP ? 16 : 6;
+	__u16 c;
+
+	memset(buf, 0, ETH_LEN + 40 + ext_len + l4_len);
+	memcpy(buf, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x86\xdd", ETH_LEN);
+	ip[0] = 0x60;
+	ip[4] = (ext_len + l4_len) >> 8;
+	ip[5] = (ext_len + l4_len) & 0xff;
+	ip[6] = s->n_ext6 ? s->ext6[0] : s->proto;
+	ip[7] = 64;
+	pkt_addr6(s->saddr, ip + 8);
+	pkt_addr6(s->daddr, ip + 24);
+	for (int i = 0; i < s->n_ext6; i++, ext += 8) {
+		ext[0] = i + 1 < s->n_ext6 ? s->ext6[i + 1] : s->proto;
+		/* Length 0 is 8 bytes for all: in 8-byte units less one, AH in 4-byte units less two. */
+		if (s->ext6[i] == PKT_EXT6_FRAGMENT) {
+			ext[2] = s->frag6 >> 8;
+			ext[3] = s->frag6 & 0xff;
+			ext[7] = 0x42; /* identification */
+		} else if (s->ext6[i] == PKT_EXT6_DSTOPTS || s->ext6[i] == PKT_EXT6_HOP) {
+			ext[2] = 1; /* a PadN option filling the header */
+			ext[3] = 4;
+		}
+	}
+	build_l4(l4, s, l4_hdr);
+	if (s->proto == IPPROTO_TCP || !s->udp_no_csum) {
+		c = l4_csum6(ip, l4, l4_len, s->proto);
+		if (s->proto == IPPROTO_UDP && !c)
+			c = 0xffff;
+		l4[off] = c >> 8;
+		l4[off + 1] = c & 0xff;
+	}
+	return ETH_LEN + 40 + ext_len + l4_len;
+}
+
+size_t pkt_build(__u8 *buf, const struct pkt_spec *s)
+{
+	size_t ihl = 20 + s->ip_opts_len;
+	size_t l4_hdr = s->proto == IPPROTO_TCP ? 20 : 8;
+	size_t ip_len = ihl + l4_hdr + s->payload_len;
+	__u8 *ip = buf + ETH_LEN, *l4 = ip + ihl;
+	__u32 sa = pkt_addr(s->saddr), da = pkt_addr(s->daddr);
+	__u16 c;
+
+	if (is_ipv6(s->saddr))
+		return build6(buf, s);
+	memset(buf, 0, ETH_LEN + ip_len);
+	memcpy(buf, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", ETH_LEN);
+	ip[0] = 0x40 | (ihl / 4);
+	ip[2] = ip_len >> 8;
+	ip[3] = ip_len & 0xff;
+	ip[4] = 0x12;
+	ip[5] = 0x34;
+	ip[6] = s->frag_off >> 8;
+	ip[7] = s->frag_off & 0xff;
+	ip[8] = 64;
+	ip[9] = s->proto;
+	memcpy(ip + 12, &sa, 4);
+	memcpy(ip + 16, &da, 4);
+	for (int i = 0; i < s->ip_opts_len; i++)
+		ip[20 + i] = i == s->ip_opts_len - 1 ? 0 : 1; /* NOPs, then EOL */
+	build_l4(l4, s, l4_hdr);
 	c = pkt_ip_csum(ip, ihl);
 	ip[10] = c >> 8;
 	ip[11] = c & 0xff;
@@ -134,6 +208,21 @@ size_t pkt_build_icmp_error(__u8 *buf, const char *saddr, const char *daddr, __u
 	return ETH_LEN + ip_len;
 }
 
+/* The L4 checksum of an IPv6 frame with no extension headers. */
+static bool csums_ok6(const __u8 *frame, size_t len)
+{
+	const __u8 *ip = frame + ETH_LEN, *l4 = ip + 40;
+	size_t l4_len = (ip[4] << 8) | ip[5];
+	size_t off = ip[6] == IPPROTO_TCP ? 16 : 6;
+	__u16 got, want;
+
+	if (len < ETH_LEN + 40 + l4_len)
+		return false;
+	got = (l4[off] << 8) | l4[off + 1];
+	want = l4_csum6(ip, l4, l4_len, ip[6]);
+	return got == (ip[6] == IPPROTO_UDP && !want ? 0xffff : want);
+}
+
 bool pkt_csums_ok(const __u8 *frame, size_t len)
 {
 	const __u8 *ip = frame + ETH_LEN;
@@ -141,6 +230,8 @@ bool pkt_csums_ok(const __u8 *frame, size_t len)
 	size_t off = ip[9] == IPPROTO_TCP ? 16 : 6;
 	__u16 got, want;
 
+	if (frame[12] == 0x86 && frame[13] == 0xdd)
+		return csums_ok6(frame, len);
 	if (len < ETH_LEN + ip_len)
 		return false;
 	if (((ip[10] << 8) | ip[11]) != pkt_ip_csum(ip, ihl))

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Test packets: build Ethernet/IPv4/TCP|UDP frames with correct checksums,
- * and verify the checksums of a frame by recomputing them from scratch.
+ * Test packets: build Ethernet/IPv4|IPv6/TCP|UDP frames with correct
+ * checksums, and verify the checksums of a frame by recomputing them from
+ * scratch.
  */
 #ifndef PT_TEST_PKT_H
 #define PT_TEST_PKT_H
@@ -14,14 +15,24 @@
 
 struct pkt_spec {
 	int proto;		   /* IPPROTO_TCP or IPPROTO_UDP */
-	const char *saddr, *daddr; /* dotted quads */
+	const char *saddr, *daddr; /* dotted quads, or IPv6 addresses: an IPv6 packet */
 	__u16 sport, dport;	   /* host order */
 	size_t payload_len;	   /* filled with a counting pattern */
 	int ip_opts_len;	   /* bytes of IP options (NOPs + EOL), multiple of 4 */
 	bool udp_no_csum;	   /* UDP checksum 0: "none" */
 	__u16 frag_off;		   /* raw IPv4 frag_off field, host order */
 	__u8 tcp_flags;		   /* 0: PSH|ACK */
+	/* IPv6: extension headers before TCP/UDP, in order, 8 bytes each (PKT_EXT6_*). */
+	const __u8 *ext6;
+	int n_ext6;
+	__u16 frag6; /* a fragment header's offset field: offset in 8 bytes << 3 | M */
 };
+
+#define PKT_EXT6_HOP	  0
+#define PKT_EXT6_ROUTING  43
+#define PKT_EXT6_FRAGMENT 44
+#define PKT_EXT6_AH	  51
+#define PKT_EXT6_DSTOPTS  60
 
 /* Builds the frame into buf[PKT_MAX]; returns its length. */
 size_t pkt_build(__u8 *buf, const struct pkt_spec *s);
@@ -38,6 +49,8 @@ __u16 pkt_l4_csum(const __u8 *ip, size_t len);
 /* True when the IP header and L4 checksums of frame are correct. */
 bool pkt_csums_ok(const __u8 *frame, size_t len);
 __u32 pkt_addr(const char *dotted); /* network order */
+/* The 16 bytes of an IPv6 address, or of an IPv4 one (first four, the rest zero). */
+void pkt_addr6(const char *addr, __u8 *out);
 
 enum pkt_zero { PKT_ZERO_NONE, PKT_ZERO_IN, PKT_ZERO_OUT };
 /*

@@ -109,7 +109,7 @@ static void assert_flow(const struct pkt_spec *s, const char *holder)
 		return;
 	}
 	assert_int_equal(fix_ct_get(s->proto, s->saddr, s->sport, s->daddr, s->dport, &ct), 0);
-	assert_int_equal(ct.reply_src, pkt_addr(holder));
+	assert_int_equal(ct.reply_src.ip4, pkt_addr(holder));
 	assert_true(ct.dnat);
 	assert_int_equal(ct.mark, PT_MARK_DEFAULT);
 }
