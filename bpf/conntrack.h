@@ -78,8 +78,7 @@ static __always_inline struct bpf_ct_opts pt_ct_opts(const struct pt_pkt *p)
 }
 
 /* An address of ct's tuples, of the packet's family. */
-static __always_inline union pt_addr pt_ct_addr(const union nf_inet_addr *u3,
-						enum pt_family family)
+static __always_inline union pt_addr pt_ct_addr(const union nf_inet_addr *u3, enum pt_family family)
 {
 	union pt_addr a = { .words = { 0, 0 } };
 
@@ -106,9 +105,8 @@ static __always_inline bool pt_ct_ours(const struct nf_conn *ct, const struct pt
  * tuple (the reply's source: after the DNAT for IPv4), else none: a
  * connection of the router, of a LAN host, or of a static port forward.
  */
-static __always_inline union pt_addr pt_ct_holder(const struct nf_conn *ct, __u8 dir,
-						  const struct pt_config *cfg,
-						  enum pt_family family)
+static __always_inline union pt_addr
+pt_ct_holder(const struct nf_conn *ct, __u8 dir, const struct pt_config *cfg, enum pt_family family)
 {
 	if (dir != IP_CT_DIR_ORIGINAL || !pt_ct_ours(ct, cfg, family))
 		return pt_addr4(0);

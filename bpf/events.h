@@ -60,8 +60,8 @@ static __always_inline void pt_ev_send(struct pt_event *ev, const struct pt_pkt 
 
 /* An event of rule rid's generation gen: its holder (of family), the other host if any. */
 static __always_inline void pt_emit(enum pt_event_type type, __u32 rid, __u32 gen,
-				    enum pt_family family, union pt_addr holder, union pt_addr other,
-				    const struct pt_pkt *p, __u64 now)
+				    enum pt_family family, union pt_addr holder,
+				    union pt_addr other, const struct pt_pkt *p, __u64 now)
 {
 	struct pt_event ev = { .type = type, .rule = rid, .gen = gen, .family = family };
 
@@ -74,9 +74,11 @@ static __always_inline void pt_emit(enum pt_event_type type, __u32 rid, __u32 ge
 static __always_inline void pt_emit_refused(enum pt_refusal reason, __u32 rid, __u32 gen,
 					    union pt_addr host, const struct pt_pkt *p, __u64 now)
 {
-	struct pt_event ev = {
-		.type = PT_EV_REFUSED, .rule = rid, .gen = gen, .family = p->family, .reason = reason
-	};
+	struct pt_event ev = { .type = PT_EV_REFUSED,
+			       .rule = rid,
+			       .gen = gen,
+			       .family = p->family,
+			       .reason = reason };
 
 	pt_addr_set(ev.other, host);
 	pt_ev_send(&ev, p, now);

@@ -16,8 +16,7 @@
 
 PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_config, 1, pt_config);
 PT_MAP(BPF_MAP_TYPE_HASH, __u32, struct pt_rule, PT_MAX_RULES, pt_rules);
-PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_peers, PT_MAX_RULES * PT_FAMILIES,
-       pt_peers);
+PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_peers, PT_MAX_RULES *PT_FAMILIES, pt_peers);
 PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, struct pt_trig_slot, PT_PORT_KEYS, pt_trig_idx);
 PT_MAP(BPF_MAP_TYPE_ARRAY, __u32, __u32, PT_PORT_KEYS, pt_open_idx);
 PT_MAP(BPF_MAP_TYPE_LRU_HASH, struct pt_flow_key, struct pt_flow, PT_MAX_FLOWS, pt_flows);

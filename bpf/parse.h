@@ -25,14 +25,14 @@ enum pt_parse_result {
 
 struct pt_pkt {
 	union {
-		struct iphdr *ip;     /* PT_IPV4 */
+		struct iphdr *ip;    /* PT_IPV4 */
 		struct ipv6hdr *ip6; /* PT_IPV6 */
 	};
 	union pt_addr addr[2]; /* [0] source, [1] destination */
-	__be16 *ports;	  /* [0] source, [1] destination */
-	__sum16 *l4_csum; /* TCP or UDP checksum field */
-	__u32 l4_off;	  /* from the start of the frame */
-	__u32 ip_len;	  /* the IP packet's length, its header included */
+	__be16 *ports;	       /* [0] source, [1] destination */
+	__sum16 *l4_csum;      /* TCP or UDP checksum field */
+	__u32 l4_off;	       /* from the start of the frame */
+	__u32 ip_len;	       /* the IP packet's length, its header included */
 	enum pt_family family;
 	__u8 l4proto;	/* IPPROTO_TCP or IPPROTO_UDP */
 	__u8 proto_idx; /* 0 TCP, 1 UDP: first half of the port index key */
@@ -45,8 +45,7 @@ struct pt_pkt {
 #define PT_TCP_RST 0x04
 
 /* The L4 header at l4 (TCP or UDP, p->proto_idx) into p; PT_PARSE_BAD if truncated. */
-static __always_inline enum pt_parse_result pt_parse_l4(void *l4, void *data_end,
-							 struct pt_pkt *p)
+static __always_inline enum pt_parse_result pt_parse_l4(void *l4, void *data_end, struct pt_pkt *p)
 {
 	/* Constant-size checks: the verifier cannot bound a variable one. */
 	if (p->proto_idx) {
@@ -136,9 +135,9 @@ struct pt_ip6_ext {
  * its offset in the frame, whether the packet is a first fragment, its
  * protocol. Negative: -PT_PARSE_OTHER or -PT_PARSE_BAD.
  */
-#define PT_L4_OFF(w)	 ((w) & 0x1ff)
-#define PT_L4_FRAG	 0x200
-#define PT_L4_PROTO(w)	 (((w) >> 10) & 0xff)
+#define PT_L4_OFF(w)   ((w)&0x1ff)
+#define PT_L4_FRAG     0x200
+#define PT_L4_PROTO(w) (((w) >> 10) & 0xff)
 
 static __always_inline bool pt_ip6_is_ext(__u8 next)
 {
@@ -236,19 +235,19 @@ static __always_inline enum pt_parse_result pt_parse6(int walk, void *data, void
  * The packet of ctx (its data, data_end; frame_len bytes in all) into p.
  * A macro: the IPv6 walk is a function of ctx's type.
  */
-#define pt_parse(ctx, data, data_end, frame_len, p)                                          \
-	({                                                                                     \
-		struct ethhdr *_eth = (data);                                                  \
-		__u32 _room = (frame_len) - sizeof(*_eth);                                     \
-		enum pt_parse_result _r = PT_PARSE_OTHER;                                      \
-                                                                                               \
-		if ((void *)(_eth + 1) > (data_end))                                           \
-			_r = PT_PARSE_BAD;                                                     \
-		else if (_eth->h_proto == bpf_htons(ETH_P_IP))                                 \
-			_r = pt_parse4((void *)(_eth + 1), (data_end), _room, (p));            \
-		else if (_eth->h_proto == bpf_htons(ETH_P_IPV6))                               \
-			_r = pt_parse6(pt_ip6_walk_ctx(ctx), (data), (data_end), _room, (p));  \
-		_r;                                                                            \
+#define pt_parse(ctx, data, data_end, frame_len, p)                                           \
+	({                                                                                    \
+		struct ethhdr *_eth = (data);                                                 \
+		__u32 _room = (frame_len) - sizeof(*_eth);                                    \
+		enum pt_parse_result _r = PT_PARSE_OTHER;                                     \
+                                                                                              \
+		if ((void *)(_eth + 1) > (data_end))                                          \
+			_r = PT_PARSE_BAD;                                                    \
+		else if (_eth->h_proto == bpf_htons(ETH_P_IP))                                \
+			_r = pt_parse4((void *)(_eth + 1), (data_end), _room, (p));           \
+		else if (_eth->h_proto == bpf_htons(ETH_P_IPV6))                              \
+			_r = pt_parse6(pt_ip6_walk_ctx(ctx), (data), (data_end), _room, (p)); \
+		_r;                                                                           \
 	})
 
 #endif /* PT_PARSE_H */

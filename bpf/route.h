@@ -47,8 +47,8 @@ static __always_inline void pt_fib_init6(struct bpf_fib_lookup *fib, union pt_ad
  * arriving on the WAN interface wan_ifindex: the look-up the kernel makes
  * when it forwards one there.
  */
-static __always_inline enum pt_side pt_side_of(void *ctx, enum pt_family family,
-					       union pt_addr addr, __u32 wan_ifindex)
+static __always_inline enum pt_side pt_side_of(void *ctx, enum pt_family family, union pt_addr addr,
+					       __u32 wan_ifindex)
 {
 	struct bpf_fib_lookup fib;
 

@@ -60,7 +60,8 @@ int pt_xdp_lan(struct xdp_md *ctx)
 		return XDP_PASS;
 	st->lan_seen++;
 	/* IPv4 only: IPv6 pinholes are the kernel's to forward. */
-	if (pt_parse(ctx, data, data_end, data_end - data, &p) != PT_PARSE_OK || p.family != PT_IPV4)
+	if (pt_parse(ctx, data, data_end, data_end - data, &p) != PT_PARSE_OK ||
+	    p.family != PT_IPV4)
 		return XDP_PASS;
 	rid = pt_open_owner(p.proto_idx, p.ports[0]);
 	r = rid >= 0 ? pt_rule_get(rid) : NULL;

@@ -179,9 +179,9 @@ struct pt_prefix {
  * IPv4 and IPv6 holders come and go independently.
  */
 struct pt_holder {
-	PT_ADDR(addr);	   /* the LAN host; none: none since the rule's definition or release */
-	__u32 gen;	   /* pt_rule.gen it was taken under */
-	__u8 expiry_told;  /* its expiry was reported (one timer serves both holders) */
+	PT_ADDR(addr);	  /* the LAN host; none: none since the rule's definition or release */
+	__u32 gen;	  /* pt_rule.gen it was taken under */
+	__u8 expiry_told; /* its expiry was reported (one timer serves both holders) */
 	__u8 pad[3];
 	__u64 last_ns;	   /* last activity, CLOCK_MONOTONIC ns */
 	__u64 since_ns;	   /* when it took the rule */
@@ -202,9 +202,9 @@ struct pt_rule {
 	enum pt_policy policy;
 	enum pt_peer peer;
 	__u8 pad;
-	struct bpf_spin_lock lock; /* held by a trigger while it changes a holder */
+	struct bpf_spin_lock lock;	      /* held by a trigger while it changes a holder */
 	struct pt_holder holder[PT_FAMILIES]; /* [PT_IPV4], [PT_IPV6] */
-	struct bpf_timer expiry; /* fires when a holder may have expired */
+	struct bpf_timer expiry;	      /* fires when a holder may have expired */
 	__u32 n_open;
 	__u32 n_allow; /* 0: any LAN host may trigger */
 	struct pt_range trigger;
@@ -384,14 +384,14 @@ enum PT_ENUM8 pt_refusal {
 struct pt_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC */
 	enum pt_event_type type;
-	__u32 rule; /* rule id */
-	__u32 gen;  /* rule generation, to tell a reused id apart */
-	__u16 port; /* the trigger packet's destination port */
-	enum pt_proto proto; /* of the trigger packet; 0: no packet */
+	__u32 rule;	       /* rule id */
+	__u32 gen;	       /* rule generation, to tell a reused id apart */
+	__u16 port;	       /* the trigger packet's destination port */
+	enum pt_proto proto;   /* of the trigger packet; 0: no packet */
 	enum pt_family family; /* of every address here */
 	PT_ADDR(holder);
-	PT_ADDR(other); /* none if none */
-	PT_ADDR(peer);	/* the WAN host the trigger packet went to */
+	PT_ADDR(other);		/* none if none */
+	PT_ADDR(peer);		/* the WAN host the trigger packet went to */
 	enum pt_refusal reason; /* PT_EV_REFUSED */
 	__u8 pad[7];
 };

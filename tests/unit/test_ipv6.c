@@ -29,11 +29,11 @@
 #define HOST_PORT 33333
 #define PEER_PORT 40000
 
-#define ETH_LEN	    14
-#define TC_ACT_OK   0
-#define TCP	    IPPROTO_TCP
-#define UDP	    IPPROTO_UDP
-#define MARK_ANY    PT_MARK_DEFAULT
+#define ETH_LEN	  14
+#define TC_ACT_OK 0
+#define TCP	  IPPROTO_TCP
+#define UDP	  IPPROTO_UDP
+#define MARK_ANY  PT_MARK_DEFAULT
 
 struct env {
 	struct fix f;
@@ -462,8 +462,8 @@ static const struct frame_case frame_cases[] = {
 };
 /* clang-format on */
 
-static size_t frame_build(__u8 *frame, const struct frame_case *c, const char *src,
-			  const char *dst, __u16 sport, __u16 dport)
+static size_t frame_build(__u8 *frame, const struct frame_case *c, const char *src, const char *dst,
+			  __u16 sport, __u16 dport)
 {
 	struct pkt_spec s = { .proto = UDP,
 			      .saddr = src,
