@@ -355,7 +355,7 @@ static void test_closed(void **state)
 	assert_no_flow(&s);
 	st = suite_stats(&e->f);
 	assert_int_equal(*(__u64 *)((char *)&st + c->counter), 1);
-	assert_int_equal(st.xdp_forwarded, 0);
+	assert_int_equal(st.xdp_new_flows + st.xdp_forwarded, 0);
 	assert_int_equal(suite_rule_stats(&e->f, e->game).pkts_in, 0);
 }
 
