@@ -38,7 +38,7 @@ extern int bpf_ct_set_nat_info(struct nf_conn___init *ct, union nf_inet_addr *ad
 static __always_inline void pt_tuple(const struct pt_pkt *p, bool reversed,
 				     struct bpf_sock_tuple *t)
 {
-	union pt_addr s = p->addr[reversed], d = p->addr[!reversed];
+	union pt_addr s = pt_pkt_addr(p, reversed), d = pt_pkt_addr(p, !reversed);
 	__be16 sport = p->ports[reversed], dport = p->ports[!reversed];
 
 	if (p->family == PT_IPV4) {

@@ -38,7 +38,7 @@ static __always_inline void pt_ev_send(struct pt_event *ev, const struct pt_pkt 
 
 	ev->ts_ns = now;
 	if (p) {
-		pt_addr_set(ev->peer, p->addr[1]);
+		pt_addr_set(ev->peer, pt_pkt_addr(p, true));
 		ev->port = bpf_ntohs(p->ports[1]);
 		ev->proto = pt_proto_of_idx(p->proto_idx);
 	}

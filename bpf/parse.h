@@ -28,11 +28,11 @@ struct pt_pkt {
 		struct iphdr *ip;    /* PT_IPV4 */
 		struct ipv6hdr *ip6; /* PT_IPV6 */
 	};
-	union pt_addr addr[2]; /* [0] source, [1] destination */
-	__be16 *ports;	       /* [0] source, [1] destination */
-	__sum16 *l4_csum;      /* TCP or UDP checksum field */
-	__u32 l4_off;	       /* from the start of the frame */
-	__u32 ip_len;	       /* the IP packet's length, its header included */
+	void *data_end;	  /* of the frame: pt_pkt_addr() checks against it */
+	__be16 *ports;	  /* [0] source, [1] destination */
+	__sum16 *l4_csum; /* TCP or UDP checksum field */
+	__u32 l4_off;	  /* from the start of the frame */
+	__u32 ip_len;	  /* the IP packet's length, its header included */
 	enum pt_family family;
 	__u8 l4proto;	/* IPPROTO_TCP or IPPROTO_UDP */
 	__u8 proto_idx; /* 0 TCP, 1 UDP: first half of the port index key */
@@ -101,9 +101,8 @@ static __always_inline enum pt_parse_result pt_parse4(struct iphdr *ip, void *da
 	if (pt_parse_l4((void *)ip + ihl, data_end, p) != PT_PARSE_OK)
 		return PT_PARSE_BAD;
 	p->ip = ip;
+	p->data_end = data_end;
 	p->family = PT_IPV4;
-	p->addr[0] = pt_addr4(ip->saddr);
-	p->addr[1] = pt_addr4(ip->daddr);
 	p->l4_off = sizeof(struct ethhdr) + ihl;
 	return ip->frag_off & bpf_htons(IP_MF) ? PT_PARSE_FRAG : PT_PARSE_OK;
 }
@@ -199,13 +198,27 @@ __attribute__((noinline)) int pt_ip6_walk_skb(struct __sk_buff *skb)
 	_Generic((ctx), struct xdp_md * : pt_ip6_walk_xdp, default : pt_ip6_walk_skb)(ctx)
 /* clang-format on */
 
-static __always_inline enum pt_parse_result pt_parse6(int walk, void *data, void *data_end,
-						      __u32 ip_room, struct pt_pkt *p)
+#define pt_parse6(ctx, data, data_end, ip_room, p)                                     \
+	({                                                                             \
+		struct ipv6hdr *_ip6 = (data) + sizeof(struct ethhdr);                 \
+		int _walk = -PT_PARSE_BAD;                                             \
+                                                                                       \
+		/* Most packets have no extension header: no walk for them. */         \
+		if ((void *)(_ip6 + 1) <= (data_end))                                  \
+			_walk = pt_ip6_is_ext(_ip6->nexthdr) ?                         \
+					pt_ip6_walk_ctx(ctx) :                         \
+					(int)(sizeof(struct ethhdr) + sizeof(*_ip6)) | \
+						_ip6->nexthdr << 10;                   \
+		pt_parse6_at(_walk, (data), (data_end), (ip_room), (p));               \
+	})
+
+static __always_inline enum pt_parse_result pt_parse6_at(int walk, void *data, void *data_end,
+							 __u32 ip_room, struct pt_pkt *p)
 {
 	struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
 	__u32 off, min_l4;
 
-	if (walk < 0) /* spelt out: the verifier knows nothing of walk */
+	if (walk < 0) /* spelt out: the verifier knows nothing of a walk's result */
 		return walk == -PT_PARSE_BAD ? PT_PARSE_BAD : PT_PARSE_OTHER;
 	if ((void *)(ip6 + 1) > data_end)
 		return PT_PARSE_BAD;
@@ -223,10 +236,8 @@ static __always_inline enum pt_parse_result pt_parse6(int walk, void *data, void
 	if (pt_parse_l4(data + off, data_end, p) != PT_PARSE_OK)
 		return PT_PARSE_BAD;
 	p->ip6 = ip6;
+	p->data_end = data_end;
 	p->family = PT_IPV6;
-	/* Copied: the verifier cannot tie a later read to the family checked here. */
-	__builtin_memcpy(&p->addr[0], &ip6->saddr, sizeof(p->addr[0]));
-	__builtin_memcpy(&p->addr[1], &ip6->daddr, sizeof(p->addr[1]));
 	p->l4_off = off;
 	return walk & PT_L4_FRAG ? PT_PARSE_FRAG : PT_PARSE_OK;
 }
@@ -235,19 +246,35 @@ static __always_inline enum pt_parse_result pt_parse6(int walk, void *data, void
  * The packet of ctx (its data, data_end; frame_len bytes in all) into p.
  * A macro: the IPv6 walk is a function of ctx's type.
  */
-#define pt_parse(ctx, data, data_end, frame_len, p)                                           \
-	({                                                                                    \
-		struct ethhdr *_eth = (data);                                                 \
-		__u32 _room = (frame_len) - sizeof(*_eth);                                    \
-		enum pt_parse_result _r = PT_PARSE_OTHER;                                     \
-                                                                                              \
-		if ((void *)(_eth + 1) > (data_end))                                          \
-			_r = PT_PARSE_BAD;                                                    \
-		else if (_eth->h_proto == bpf_htons(ETH_P_IP))                                \
-			_r = pt_parse4((void *)(_eth + 1), (data_end), _room, (p));           \
-		else if (_eth->h_proto == bpf_htons(ETH_P_IPV6))                              \
-			_r = pt_parse6(pt_ip6_walk_ctx(ctx), (data), (data_end), _room, (p)); \
-		_r;                                                                           \
+#define pt_parse(ctx, data, data_end, frame_len, p)                                 \
+	({                                                                          \
+		struct ethhdr *_eth = (data);                                       \
+		__u32 _room = (frame_len) - sizeof(*_eth);                          \
+		enum pt_parse_result _r = PT_PARSE_OTHER;                           \
+                                                                                    \
+		if ((void *)(_eth + 1) > (data_end))                                \
+			_r = PT_PARSE_BAD;                                          \
+		else if (_eth->h_proto == bpf_htons(ETH_P_IP))                      \
+			_r = pt_parse4((void *)(_eth + 1), (data_end), _room, (p)); \
+		else if (_eth->h_proto == bpf_htons(ETH_P_IPV6))                    \
+			_r = pt_parse6((ctx), (data), (data_end), _room, (p));      \
+		_r;                                                                 \
 	})
+
+/*
+ * The packet's source (dst: destination) address. An IPv6 one is checked
+ * against the frame again: the verifier cannot tie the read to the family
+ * the parse found.
+ */
+static __always_inline union pt_addr pt_pkt_addr(const struct pt_pkt *p, bool dst)
+{
+	union pt_addr a = { .words = { 0, 0 } };
+
+	if (p->family == PT_IPV4)
+		a.ip4 = dst ? p->ip->daddr : p->ip->saddr;
+	else if ((void *)(p->ip6 + 1) <= p->data_end)
+		__builtin_memcpy(&a, dst ? &p->ip6->daddr : &p->ip6->saddr, sizeof(a));
+	return a;
+}
 
 #endif /* PT_PARSE_H */

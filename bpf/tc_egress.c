@@ -129,7 +129,7 @@ static __always_inline void pt_contacted(__u32 rid, struct pt_rule *r, union pt_
 	struct pt_holder *a = pt_live(r, p->family, now);
 
 	if (a && pt_is_holder(a, host))
-		pt_peer_note(rid, p->family, a, p->addr[1], now);
+		pt_peer_note(rid, p->family, a, pt_pkt_addr(p, true), now);
 }
 
 /*
@@ -144,7 +144,7 @@ static __always_inline void pt_refused_not_lan(__u32 rid, const struct pt_pkt *p
 
 	/* The rate limit first: a flood of them pays for no rule look-up. */
 	if (b && pt_ev_once_a_second(&b->refused_ns, now) && (r = pt_rule_get(rid)))
-		pt_emit_refused(PT_REFUSED_NOT_LAN, rid, r->gen, p->addr[0], p, now);
+		pt_emit_refused(PT_REFUSED_NOT_LAN, rid, r->gen, pt_pkt_addr(p, false), p, now);
 }
 
 static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pkt *p,

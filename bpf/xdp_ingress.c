@@ -28,7 +28,7 @@ static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt 
 					const struct pt_holder *a, const struct pt_config *cfg,
 					struct pt_stats *st)
 {
-	union pt_addr host = pt_addr(a->addr), peer = p->addr[0];
+	union pt_addr host = pt_addr(a->addr), peer = pt_pkt_addr(p, false);
 	__u32 wan = ctx->ingress_ifindex;
 
 	if (!pt_lan_host(ctx, p->family, host, wan)) {
@@ -71,7 +71,7 @@ static __always_inline bool pt_inbound_ct(struct xdp_md *ctx, const struct pt_pk
 	pt_tuple(p, false, &t);
 	ct = pt_ct_lookup(ctx, p, &t, &opts);
 	if (!ct) {
-		if (!a || (p->family == PT_IPV6 && !pt_is_holder(a, p->addr[1]))) {
+		if (!a || (p->family == PT_IPV6 && !pt_is_holder(a, pt_pkt_addr(p, true)))) {
 			st->xdp_closed++;
 			return false;
 		}

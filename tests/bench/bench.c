@@ -28,6 +28,8 @@
 #define WAN	  FIX_WAN
 #define LAN	  "192.168.1.10"
 #define REMOTE	  "203.0.113.9"
+#define LAN6	  "2001:db8:77::10"
+#define REMOTE6	  "2001:db8:200::9"
 #define TRIG_BASE 10000 /* rule i: trigger tcp:TRIG_BASE+i ... */
 #define OPEN_BASE 20000 /* ... opens tcp:OPEN_BASE+i */
 #define TIMEOUT_S 3600	/* outlasts the bench: the rule stays active */
@@ -65,6 +67,13 @@ static const struct bench_case cases[] = {
 	  .daddr = WAN,
 	  .dport = 80,
 	  .expect = STAT(xdp_passed) },
+	{ .name = "xdp IPv6, not an open port (80)",
+	  .hook = HOOK_XDP,
+	  .saddr = REMOTE6,
+	  .sport = 40000,
+	  .daddr = LAN6,
+	  .dport = 80,
+	  .expect = STAT(xdp_passed) },
 	{ .name = "xdp triggered flow",
 	  .hook = HOOK_XDP,
 	  .saddr = REMOTE,
@@ -93,6 +102,13 @@ static const struct bench_case cases[] = {
 	  .daddr = REMOTE,
 	  .dport = 443,
 	  .expect = STAT(tc_seen) },
+	{ .name = "tc IPv6, no trigger",
+	  .hook = HOOK_TC,
+	  .saddr = LAN6,
+	  .sport = 40000,
+	  .daddr = REMOTE6,
+	  .dport = 443,
+	  .expect = STAT(tc_seen) },
 	{ .name = "tc trigger, LAN-initiated",
 	  .hook = HOOK_TC,
 	  .saddr = LAN,
@@ -115,6 +131,16 @@ static const struct bench_case cases[] = {
 	  .dport = 40000,
 	  .expect = STAT(tc_replies) },
 };
+
+/* The case that bumps counter: a trigger, the first packet of the triggered flow. */
+static const struct bench_case *case_of(size_t counter)
+{
+	size_t i = 0;
+
+	while (cases[i].expect != counter)
+		i++;
+	return &cases[i];
+}
 
 /* What a packet can come to; a run must bump its case's counter and no other. */
 static const size_t outcomes[] = {
@@ -223,10 +249,10 @@ static int setup_open(struct setup *s, int n_rules)
 	}
 	if (fix_ct_add(&trig) || fix_ct_add(&own))
 		return fail("cannot add flows to conntrack (conntrack -I)");
-	if (run_once(s, &cases[5]) || fix_active(&s->f, n_rules - 1, &a) ||
+	if (run_once(s, case_of(STAT(tc_trigger))) || fix_active(&s->f, n_rules - 1, &a) ||
 	    pt_ip4(a.addr) != pkt_addr(LAN))
 		return fail("trigger did not activate rule %d", n_rules - 1);
-	return run_once(s, &cases[1]);
+	return run_once(s, case_of(STAT(xdp_forwarded)));
 }
 
 static int bench_open(struct bench *b)
