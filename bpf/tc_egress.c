@@ -5,8 +5,10 @@
  *  - a packet to a trigger port activates or refreshes the rules it
  *    triggers, for the LAN host that sent it, if and only if it travels in
  *    the original direction of a flow that LAN host initiated (conntrack
- *    says so): replies of flows the WAN started never trigger;
- *  - a packet of a triggered flow (the kernel gave it the WAN address
+ *    says so): replies of flows the WAN started never trigger. An IPv4
+ *    packet makes the host the rule's IPv4 holder, an IPv6 one its IPv6
+ *    holder;
+ *  - a packet of a triggered flow (IPv4: the kernel gave it the WAN address
  *    already) is its holder's activity.
  */
 
