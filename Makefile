@@ -79,7 +79,7 @@ BPF_SRCS := $(wildcard bpf/*.h bpf/*.c) include/ptctl.h vmlinux/vmlinux.h
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
 # ptctl's modules below the commands: linked into the unit tests and the benchmark too.
-LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,out rule pins store view iface conf uci dev link ct)
+LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,out addr rule pins store view iface conf uci dev link ct)
 
 UNIT_TESTS := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/test_%,$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))

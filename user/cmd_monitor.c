@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "addr.h"
 #include "cmd.h"
 #include "out.h"
 #include "dev.h"
@@ -118,21 +119,28 @@ static void format_time(long long real_ns, char *buf, size_t len, bool utc)
 	snprintf(buf + n, len - n, ".%03lld%s", real_ns % NSEC_PER_SEC / 1000000, utc ? "Z" : "");
 }
 
+/* An address of the event (of its family), in buf (PT_ADDR_STR). */
+static const char *ev_addr(const struct pt_event *ev, const __u8 *a, char *buf)
+{
+	return pt_addr_str(pt_addr(a), ev->family, buf);
+}
+
 /* What the event says of its trigger packet: " (udp to 203.0.113.9:27015)", or "". */
 static void packet_str(const struct pt_event *ev, char *buf, size_t len)
 {
-	char peer[INET_ADDRSTRLEN];
+	char peer[PT_ADDR_STR];
 
 	buf[0] = '\0';
 	if (ev->proto)
-		snprintf(buf, len, " (%s to %s:%u)", pt_proto_str(ev->proto),
-			 inet_ntop(AF_INET, ev->peer, peer, sizeof(peer)), ev->port);
+		snprintf(buf, len, ev->family == PT_IPV6 ? " (%s to [%s]:%u)" : " (%s to %s:%u)",
+			 pt_proto_str(ev->proto), pt_addr_str(pt_addr(ev->peer), ev->family, peer),
+			 ev->port);
 }
 
 static void event_json(const struct monitor *mon, const struct pt_event *ev, const char *name)
 {
 	const char *other_key = ev->type == PT_EV_CONFLICT ? "challenger" : "previous";
-	char when[40], addr[INET_ADDRSTRLEN];
+	char when[40], addr[PT_ADDR_STR];
 
 	format_time(ev->ts_ns + mon->mono_to_real_ns, when, sizeof(when), true);
 	jw_obj(NULL);
@@ -142,18 +150,19 @@ static void event_json(const struct monitor *mon, const struct pt_event *ev, con
 	jw_str("event", ev_names[ev->type]);
 	jw_str("rule", name);
 	if (ev->type == PT_EV_REFUSED) {
-		jw_str("host", inet_ntop(AF_INET, ev->other, addr, sizeof(addr)));
+		jw_str("host", ev_addr(ev, ev->other, addr));
 		jw_str("reason", refusal_str(ev));
 	} else {
-		jw_str("holder", inet_ntop(AF_INET, ev->holder, addr, sizeof(addr)));
-		if (pt_ip4(ev->other))
-			jw_str(other_key, inet_ntop(AF_INET, ev->other, addr, sizeof(addr)));
+		jw_str("holder", ev_addr(ev, ev->holder, addr));
+		if (!pt_addr_none(pt_addr(ev->other)))
+			jw_str(other_key, ev_addr(ev, ev->other, addr));
 	}
 	if (ev->proto) {
-		jw_str("peer", inet_ntop(AF_INET, ev->peer, addr, sizeof(addr)));
+		jw_str("peer", ev_addr(ev, ev->peer, addr));
 		jw_str("proto", pt_proto_str(ev->proto));
 		jw_uint("port", ev->port);
 	}
+	jw_str("family", pt_family_str(ev->family));
 	jw_end();
 }
 
@@ -162,16 +171,16 @@ static void event_text(const struct monitor *mon, const struct pt_event *ev, con
 		       char *buf, size_t len)
 {
 	const char *other_key = ev->type == PT_EV_CONFLICT ? "challenger" : "previous";
-	char holder[INET_ADDRSTRLEN], other[INET_ADDRSTRLEN], pkt[64];
+	char holder[PT_ADDR_STR], other[PT_ADDR_STR], pkt[80];
 	int n;
 
-	inet_ntop(AF_INET, ev->holder, holder, sizeof(holder));
-	inet_ntop(AF_INET, ev->other, other, sizeof(other));
+	ev_addr(ev, ev->holder, holder);
+	ev_addr(ev, ev->other, other);
 	packet_str(ev, pkt, sizeof(pkt));
 	n = snprintf(buf, len, "%s %-9s rule %s ", mon->dev, ev_names[ev->type], name);
 	if (ev->type == PT_EV_REFUSED)
 		snprintf(buf + n, len - n, "host %s: %s%s", other, refusal_str(ev), pkt);
-	else if (pt_ip4(ev->other))
+	else if (!pt_addr_none(pt_addr(ev->other)))
 		snprintf(buf + n, len - n, "holder %s %s %s%s", holder, other_key, other, pkt);
 	else
 		snprintf(buf + n, len - n, "holder %s%s", holder, pkt);
@@ -181,7 +190,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct monitor *mon = ctx;
 	const struct pt_event *ev = data;
-	char name[PT_NAME_LEN], when[40], line[256];
+	char name[PT_NAME_LEN], when[40], line[384];
 
 	if (size < sizeof(*ev) || ev->type < PT_EV_ACTIVATED || ev->type > PT_EV_REFUSED)
 		return 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "cmd.h"
+#include "addr.h"
 #include "counters.h"
 #include "metrics.h"
 #include "out.h"
@@ -50,17 +51,18 @@ static void join_allow(const struct pt_rule *r, char *buf, size_t len)
 	}
 }
 
-/* " (198.51.100.2, ...)": the peers a --peer contacted rule's holder contacted, or "". */
+/* " (198.51.100.2, ...)": the peers a --peer contacted rule's holders contacted, or "". */
 static void join_peers(const struct pt_rule_view *v, char *buf, size_t len)
 {
-	char one[INET_ADDRSTRLEN];
+	char one[PT_ADDR_STR];
+	int n = 0;
 
 	buf[0] = 0;
-	for (int i = 0; i < v->n_peers; i++) {
-		inet_ntop(AF_INET, &v->peers[i], one, sizeof(one));
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : " (", one);
-	}
-	if (v->n_peers)
+	for (int f = 0; f < PT_FAMILIES; f++)
+		for (int i = 0; i < v->holder[f].n_peers; i++, n++)
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", n ? ", " : " (",
+				 pt_addr_str(v->holder[f].peers[i], f, one));
+	if (n)
 		snprintf(buf + strlen(buf), len - strlen(buf), ")");
 }
 
@@ -82,18 +84,53 @@ static const char *human(__u64 v, char *buf)
 	return buf;
 }
 
-static void holder_str(const struct pt_rule_view *v, char *buf)
+static const char *holder_str(const struct pt_holder_view *h, enum pt_family f, char *buf)
 {
-	if (v->active)
-		inet_ntop(AF_INET, &v->holder, buf, INET_ADDRSTRLEN);
+	return h->live ? pt_addr_str(h->addr, f, buf) : strcpy(buf, "-");
+}
+
+/*
+ * A holder's fields: "holder", "seconds_left", "held_seconds", "peers" for
+ * IPv4 (as before IPv6 came), the same with a 6 for IPv6.
+ */
+static void holder_json(const struct pt_holder_view *h, enum pt_family f)
+{
+	const char *sfx = f == PT_IPV6 ? "6" : "";
+	char key[32], buf[PT_ADDR_STR];
+
+	snprintf(key, sizeof(key), "holder%s", sfx);
+	if (h->live)
+		jw_str(key, pt_addr_str(h->addr, f, buf));
 	else
-		strcpy(buf, "-");
+		jw_null(key);
+	snprintf(key, sizeof(key), "seconds_left%s", sfx);
+	jw_uint(key, h->seconds_left);
+	snprintf(key, sizeof(key), "held_seconds%s", sfx);
+	jw_uint(key, h->held_seconds);
+	snprintf(key, sizeof(key), "peers%s", sfx);
+	jw_arr(key);
+	for (int k = 0; k < h->n_peers; k++)
+		jw_str(NULL, pt_addr_str(h->peers[k], f, buf));
+	jw_end();
+}
+
+/* The families whose holders a rule shows, live ones first; returns how many (at least 1). */
+static int shown_families(const struct pt_rule_view *v, enum pt_family *fams)
+{
+	int n = 0;
+
+	for (int f = 0; f < PT_FAMILIES; f++)
+		if (v->holder[f].live)
+			fams[n++] = f;
+	if (!n)
+		fams[n++] = PT_IPV4;
+	return n;
 }
 
 static void rule_json(const struct pt_rule_view *v)
 {
 	const struct pt_rule *r = &v->rule;
-	char buf[INET_ADDRSTRLEN + PT_RANGE_STR + 32];
+	char buf[PT_ADDR_STR + PT_RANGE_STR + 32];
 
 	jw_obj(NULL);
 	jw_str("name", r->name);
@@ -109,10 +146,6 @@ static void rule_json(const struct pt_rule_view *v)
 	jw_bool("enabled", r->enabled);
 	jw_str("policy", pt_rule_policy(r));
 	jw_str("peer", pt_rule_peer(r));
-	jw_arr("peers");
-	for (int k = 0; k < v->n_peers; k++)
-		jw_str(NULL, inet_ntop(AF_INET, &v->peers[k], buf, sizeof(buf)));
-	jw_end();
 	jw_arr("allow");
 	for (__u32 k = 0; k < r->n_allow && k < PT_MAX_ALLOW; k++) {
 		pt_prefix_str(&r->allow[k], buf, sizeof(buf));
@@ -120,13 +153,8 @@ static void rule_json(const struct pt_rule_view *v)
 	}
 	jw_end();
 	jw_str("state", state_str(v));
-	holder_str(v, buf);
-	if (v->active)
-		jw_str("holder", buf);
-	else
-		jw_null("holder");
-	jw_uint("seconds_left", v->seconds_left);
-	jw_uint("held_seconds", v->held_seconds);
+	for (int f = 0; f < PT_FAMILIES; f++)
+		holder_json(&v->holder[f], f);
 	for (size_t i = 0; i < pt_n_rule_counters; i++)
 		jw_uint(pt_rule_counters[i].key, pt_counter_val(&v->st, &pt_rule_counters[i]));
 	jw_end();
@@ -251,46 +279,68 @@ static void warn_degraded(const struct instance *in)
 		pt_warn("ptctl on %s is degraded: %s", in->d->name, in->problem);
 }
 
+/* A rule's second live holder (the other family) on a line of its own, from column col. */
+static void more_holders(const struct pt_rule_view *v, const enum pt_family *fams, int n, int col,
+			 int left_width)
+{
+	char addr[PT_ADDR_STR];
+
+	for (int k = 1; k < n; k++)
+		printf("%*s%-15s %*llu\n", col, "", holder_str(&v->holder[fams[k]], fams[k], addr),
+		       left_width, (unsigned long long)v->holder[fams[k]].seconds_left);
+}
+
 /*
  * One line a rule in 80 columns (a long name gets a line of its own, open
- * ports wrap): what is open to whom, for how long. --wide has the rest.
+ * ports wrap, a second holder one below): what is open to whom, for how
+ * long. --wide has the rest.
  */
 static void list_narrow(const struct pt_rule_view *v, int n)
 {
-	char addr[INET_ADDRSTRLEN], open[256];
+	char addr[PT_ADDR_STR], open[256];
+	enum pt_family fams[PT_FAMILIES];
 
 	printf("%-16s %-8s %-15s %7s %s\n", "RULE", "STATE", "HOLDER", "LEFT", "OPEN");
 	for (int i = 0; i < n; i++, v++) {
+		int nf = shown_families(v, fams);
+		const struct pt_holder_view *h = &v->holder[fams[0]];
+
 		join_open(&v->rule, open, sizeof(open), ", ");
-		holder_str(v, addr);
 		if (strlen(v->rule.name) > 16)
 			printf("%s\n%16s", v->rule.name, "");
 		else
 			printf("%-16s", v->rule.name);
-		printf(" %-8s %-15s %7llu ", state_str(v), addr,
-		       (unsigned long long)v->seconds_left);
+		printf(" %-8s %-15s %7llu ", state_str(v), holder_str(h, fams[0], addr),
+		       (unsigned long long)h->seconds_left);
 		pt_wrapped(50, open, 50);
+		more_holders(v, fams, nf, 26, 7);
 	}
 }
 
-/* list --wide: one line a rule, trigger, timeout and counters too (about 150 columns). */
+/* list --wide: one line a rule (a second holder one below), trigger, timeout and counters too
+ * (about 150 columns). */
 static void list_wide(const struct pt_rule_view *v, int n)
 {
-	char addr[INET_ADDRSTRLEN], trig[PT_RANGE_STR], open[256], h[4][16];
+	char addr[PT_ADDR_STR], trig[PT_RANGE_STR], open[256], h[4][16];
+	enum pt_family fams[PT_FAMILIES];
 
 	printf("%-16s %-16s %-22s %7s %-3s %-8s %-15s %6s %7s %7s %7s %7s %8s %9s\n", "RULE",
 	       "TRIGGER", "OPEN", "TIMEOUT", "ON", "STATE", "HOLDER", "LEFT", "PKT-IN", "BYTE-IN",
 	       "PKT-OUT", "BYTE-OUT", "TRIGGERS", "CONFLICTS");
 	for (int i = 0; i < n; i++, v++) {
+		int nf = shown_families(v, fams);
+		const struct pt_holder_view *hv = &v->holder[fams[0]];
+
 		pt_range_str(&v->rule.trigger, trig);
 		join_open(&v->rule, open, sizeof(open), ",");
-		holder_str(v, addr);
 		printf("%-16s %-16s %-22s %7u %-3s %-8s %-15s %6llu %7s %7s %7s %7s %8llu %9llu\n",
 		       v->rule.name, trig, open, v->rule.timeout_s, v->rule.enabled ? "yes" : "no",
-		       state_str(v), addr, (unsigned long long)v->seconds_left,
-		       human(v->st.pkts_in, h[0]), human(v->st.bytes_in, h[1]),
-		       human(v->st.pkts_out, h[2]), human(v->st.bytes_out, h[3]),
-		       (unsigned long long)v->st.triggers, (unsigned long long)v->st.conflicts);
+		       state_str(v), holder_str(hv, fams[0], addr),
+		       (unsigned long long)hv->seconds_left, human(v->st.pkts_in, h[0]),
+		       human(v->st.bytes_in, h[1]), human(v->st.pkts_out, h[2]),
+		       human(v->st.bytes_out, h[3]), (unsigned long long)v->st.triggers,
+		       (unsigned long long)v->st.conflicts);
+		more_holders(v, fams, nf, 78, 6);
 	}
 }
 
@@ -312,11 +362,14 @@ static void status_text(const struct pt_rule_view *v)
 	join_allow(r, buf, sizeof(buf));
 	printf("%-13s %s\n", "allow:", buf);
 	printf("%-13s %s\n", "state:", state_str(v));
-	if (v->active) {
-		holder_str(v, buf);
-		printf("%-13s %s (for %llus)\n", "holder:", buf,
-		       (unsigned long long)v->held_seconds);
-		printf("%-13s %llu\n", "seconds left:", (unsigned long long)v->seconds_left);
+	for (int f = 0; f < PT_FAMILIES; f++) {
+		const struct pt_holder_view *h = &v->holder[f];
+
+		if (!h->live)
+			continue;
+		printf("%-13s %s (for %llus)\n", "holder:", holder_str(h, f, buf),
+		       (unsigned long long)h->held_seconds);
+		printf("%-13s %llu\n", "seconds left:", (unsigned long long)h->seconds_left);
 	}
 	for (size_t i = 0; i < pt_n_rule_counters; i++) {
 		snprintf(buf, sizeof(buf), "%s:", pt_rule_counters[i].text);

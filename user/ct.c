@@ -26,13 +26,13 @@ struct ct_list {
 	int n, cap;
 };
 
-static void msg_init(struct ct_msg *m, __u16 type, __u16 flags)
+static void msg_init(struct ct_msg *m, __u16 type, __u16 flags, __u8 family)
 {
 	memset(m, 0, sizeof(*m));
 	m->nh.nlmsg_len = NLMSG_LENGTH(sizeof(m->nf));
 	m->nh.nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
 	m->nh.nlmsg_flags = NLM_F_REQUEST | flags;
-	m->nf.nfgen_family = AF_INET;
+	m->nf.nfgen_family = family;
 	m->nf.version = NFNETLINK_V0;
 }
 
@@ -98,6 +98,20 @@ static bool port_matches(const struct ct_match *m, __u8 proto, __u16 port)
 	return !m->ports;
 }
 
+/*
+ * Is an entry of the dump (marked cfg's way) a flow to end? An IPv4 flow
+ * was DNATed from one of the WAN addresses; an IPv6 pinhole goes to its
+ * holder unchanged (which the rule no longer names once released: any
+ * marked IPv6 flow on the ports is one).
+ */
+static bool flow_matches(const struct ct_match *m, __u32 status, struct nlattr **ip)
+{
+	if (ip[CTA_IP_V6_DST])
+		return !(status & IPS_DST_NAT);
+	return ip[CTA_IP_V4_DST] && (status & IPS_DST_NAT) &&
+	       in_list(*(__u32 *)attr_data(ip[CTA_IP_V4_DST]), m->wan, m->n_wan);
+}
+
 /* One entry of the dump: its original tuple, if it is a flow to end. */
 static struct nlattr *entry_match(struct nlmsghdr *nh, const struct ct_match *m)
 {
@@ -108,16 +122,15 @@ static struct nlattr *entry_match(struct nlmsghdr *nh, const struct ct_match *m)
 	if (len < 0)
 		return NULL;
 	attrs_parse((char *)NLMSG_DATA(nh) + sizeof(struct nfgenmsg), len, ct, CTA_MAX);
-	if (!ct[CTA_TUPLE_ORIG] || !ct[CTA_STATUS] ||
-	    !(ntohl(*(__u32 *)attr_data(ct[CTA_STATUS])) & IPS_DST_NAT))
+	if (!ct[CTA_TUPLE_ORIG] || !ct[CTA_STATUS])
 		return NULL;
 	nested(ct[CTA_TUPLE_ORIG], tuple, CTA_TUPLE_MAX);
 	if (!tuple[CTA_TUPLE_IP] || !tuple[CTA_TUPLE_PROTO])
 		return NULL;
 	nested(tuple[CTA_TUPLE_IP], ip, CTA_IP_MAX);
 	nested(tuple[CTA_TUPLE_PROTO], proto, CTA_PROTO_MAX);
-	if (!ip[CTA_IP_V4_DST] || !proto[CTA_PROTO_NUM] || !proto[CTA_PROTO_DST_PORT] ||
-	    !in_list(*(__u32 *)attr_data(ip[CTA_IP_V4_DST]), m->wan, m->n_wan) ||
+	if (!proto[CTA_PROTO_NUM] || !proto[CTA_PROTO_DST_PORT] ||
+	    !flow_matches(m, ntohl(*(__u32 *)attr_data(ct[CTA_STATUS])), ip) ||
 	    !port_matches(m, *(__u8 *)attr_data(proto[CTA_PROTO_NUM]),
 			  ntohs(*(__u16 *)attr_data(proto[CTA_PROTO_DST_PORT]))))
 		return NULL;
@@ -172,7 +185,7 @@ static int dump(int fd, char *buf, const struct pt_config *cfg, struct ct_list *
 	__u32 mark = htonl(cfg->mark), mask = htonl(cfg->mark_mask);
 	struct ct_msg m;
 
-	msg_init(&m, IPCTNL_MSG_CT_GET, NLM_F_DUMP);
+	msg_init(&m, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC); /* IPv4 flows and IPv6 pinholes */
 	msg_put(&m, CTA_MARK, &mark, sizeof(mark));
 	msg_put(&m, CTA_MARK_MASK, &mask, sizeof(mask));
 	if (send(fd, &m, m.nh.nlmsg_len, 0) < 0)
@@ -182,10 +195,15 @@ static int dump(int fd, char *buf, const struct pt_config *cfg, struct ct_list *
 
 static int delete (int fd, char *buf, const struct nlattr *tuple)
 {
+	struct nlattr *ip[CTA_IP_MAX + 1], *t[CTA_TUPLE_MAX + 1];
 	struct ct_msg m;
 	int err;
 
-	msg_init(&m, IPCTNL_MSG_CT_DELETE, NLM_F_ACK);
+	nested(tuple, t, CTA_TUPLE_MAX);
+	if (!t[CTA_TUPLE_IP])
+		return -EINVAL;
+	nested(t[CTA_TUPLE_IP], ip, CTA_IP_MAX);
+	msg_init(&m, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, ip[CTA_IP_V6_DST] ? AF_INET6 : AF_INET);
 	if (tuple->nla_len > sizeof(m.attrs))
 		return -EINVAL;
 	msg_put(&m, tuple->nla_type, attr_data(tuple), tuple->nla_len - NLA_HDRLEN);

@@ -12,9 +12,10 @@
 #include "ptctl.h"
 
 /*
- * Ends the triggered flows to the WAN addresses wan[n_wan] (an entry's
- * original destination, marked cfg's way) on the open ports ports[n_ports],
- * or on any port when ports is NULL. One walk of the conntrack table, however
+ * Ends the triggered flows, marked cfg's way, on the open ports
+ * ports[n_ports] (any port when ports is NULL): IPv4 flows to the WAN
+ * addresses wan[n_wan] (an entry's original destination), IPv6 pinholes
+ * (to any address: with two interfaces under one mark, those of both). One walk of the conntrack table, however
  * many ranges. Returns how many ended, or -1 with an error reported.
  */
 int pt_ct_end_flows(const struct pt_config *cfg, const __u32 *wan, int n_wan,

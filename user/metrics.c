@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <arpa/inet.h>
+#include "addr.h"
 #include "counters.h"
 #include "metrics.h"
 
@@ -59,9 +59,20 @@ static void rule_counters(FILE *f, const char *dev, const struct pt_rule_view *v
 	}
 }
 
+/* Until the rule closes if idle: its holder that lasts longest. */
+static __u64 seconds_left(const struct pt_rule_view *v)
+{
+	__u64 left = 0;
+
+	for (int fam = 0; fam < PT_FAMILIES; fam++)
+		if (v->holder[fam].seconds_left > left)
+			left = v->holder[fam].seconds_left;
+	return left;
+}
+
 static void rule_states(FILE *f, const char *dev, const struct pt_rule_view *v, int n)
 {
-	char holder[INET_ADDRSTRLEN];
+	char holder[PT_ADDR_STR];
 
 	family(f, "ptctl_rule_enabled", "gauge", "1 if the rule is enabled.");
 	for (int k = 0; k < n; k++)
@@ -69,23 +80,28 @@ static void rule_states(FILE *f, const char *dev, const struct pt_rule_view *v, 
 	family(f, "ptctl_rule_active", "gauge", "1 while a LAN host holds the rule.");
 	for (int k = 0; k < n; k++)
 		sample(f, "ptctl_rule_active", dev, v[k].rule.name, v[k].active);
-	family(f, "ptctl_rule_seconds_left", "gauge", "Seconds until the rule expires if idle.");
+	family(f, "ptctl_rule_seconds_left", "gauge",
+	       "Seconds until the rule expires if idle (its last holder of either family).");
 	for (int k = 0; k < n; k++)
-		sample(f, "ptctl_rule_seconds_left", dev, v[k].rule.name, v[k].seconds_left);
+		sample(f, "ptctl_rule_seconds_left", dev, v[k].rule.name, seconds_left(&v[k]));
 	family(f, "ptctl_rule_timeout_seconds", "gauge", "The rule's inactivity timeout.");
 	for (int k = 0; k < n; k++)
 		sample(f, "ptctl_rule_timeout_seconds", dev, v[k].rule.name, v[k].rule.timeout_s);
-	family(f, "ptctl_rule_holder_info", "gauge", "The LAN host holding an active rule.");
-	for (int k = 0; k < n; k++) {
-		if (!v[k].active)
-			continue;
-		inet_ntop(AF_INET, &v[k].holder, holder, sizeof(holder));
-		fputs("ptctl_rule_holder_info", f);
-		label(f, "{", "dev", dev);
-		label(f, ",", "rule", v[k].rule.name);
-		label(f, ",", "holder", holder);
-		fputs("} 1\n", f);
-	}
+	family(f, "ptctl_rule_holder_info", "gauge",
+	       "The LAN host holding an active rule, one of each family.");
+	for (int k = 0; k < n; k++)
+		for (int fam = 0; fam < PT_FAMILIES; fam++) {
+			const struct pt_holder_view *h = &v[k].holder[fam];
+
+			if (!h->live)
+				continue;
+			fputs("ptctl_rule_holder_info", f);
+			label(f, "{", "dev", dev);
+			label(f, ",", "rule", v[k].rule.name);
+			label(f, ",", "holder", pt_addr_str(h->addr, fam, holder));
+			label(f, ",", "family", pt_family_str(fam));
+			fputs("} 1\n", f);
+		}
 }
 
 void pt_metrics_write(FILE *f, const char *dev, const struct pt_stats *st,

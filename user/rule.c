@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "addr.h"
 #include "rule.h"
 
 #define ERR(...) (snprintf(err, PT_ERR_LEN, __VA_ARGS__), -1)
@@ -182,12 +183,47 @@ int pt_parse_timeout(const char *s, __u32 *seconds, char *err)
 	return 0;
 }
 
+/* The mask of a prefix length len (within the family's bits). */
+static union pt_addr prefix_mask(unsigned long len)
+{
+	union pt_addr m = pt_addr4(0);
+
+	for (unsigned long i = 0; i < len; i++)
+		m.bytes[i / 8] |= 0x80 >> (i % 8);
+	return m;
+}
+
+/* ADDR[/LEN] of either family into p. */
+static int parse_prefix(char *tok, struct pt_prefix *p, char *err)
+{
+	char *slash = strchr(tok, '/');
+	union pt_addr a, mask;
+	enum pt_family f;
+	unsigned long len, bits;
+
+	if (slash)
+		*slash++ = '\0';
+	if (pt_addr_parse(tok, &a, &f))
+		return ERR("invalid address '%s' (IPv4 or IPv6)", tok);
+	bits = f == PT_IPV6 ? 128 : 32;
+	len = bits;
+	if (slash && parse_ulong(slash, 0, bits, &len, 10))
+		return ERR("invalid prefix length '/%s' (%s: 0-%lu)", slash,
+			   f == PT_IPV6 ? "IPv6" : "IPv4", bits);
+	mask = prefix_mask(len);
+	a.words[0] &= mask.words[0];
+	a.words[1] &= mask.words[1];
+	memset(p, 0, sizeof(*p));
+	pt_addr_set(p->addr, a);
+	pt_addr_set(p->mask, mask);
+	p->family = f;
+	p->len = len;
+	return 0;
+}
+
 int pt_parse_allow(const char *list, struct pt_rule *r, char *err)
 {
-	char buf[512], *tok, *save, *slash;
-	unsigned long len;
-	struct in_addr a;
-	__be32 mask;
+	char buf[1024], *tok, *save;
 
 	if (strlen(list) >= sizeof(buf))
 		return ERR("allow list too long");
@@ -196,18 +232,8 @@ int pt_parse_allow(const char *list, struct pt_rule *r, char *err)
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (r->n_allow >= PT_MAX_ALLOW)
 			return ERR("too many allowed prefixes (at most %d per rule)", PT_MAX_ALLOW);
-		len = 32;
-		slash = strchr(tok, '/');
-		if (slash) {
-			*slash++ = '\0';
-			if (parse_ulong(slash, 0, 32, &len, 10))
-				return ERR("invalid prefix length '/%s'", slash);
-		}
-		if (inet_pton(AF_INET, tok, &a) != 1)
-			return ERR("invalid IPv4 address '%s'", tok);
-		mask = len ? htonl(~0u << (32 - len)) : 0;
-		pt_ip4_set(r->allow[r->n_allow].mask, mask);
-		pt_ip4_set(r->allow[r->n_allow].addr, a.s_addr & mask);
+		if (parse_prefix(tok, &r->allow[r->n_allow], err))
+			return -1;
 		r->n_allow++;
 	}
 	if (!r->n_allow)
@@ -381,8 +407,7 @@ void pt_range_str(const struct pt_range *r, char *buf)
 
 void pt_prefix_str(const struct pt_prefix *p, char *buf, size_t len)
 {
-	char addr[INET_ADDRSTRLEN];
+	char addr[PT_ADDR_STR];
 
-	inet_ntop(AF_INET, p->addr, addr, sizeof(addr));
-	snprintf(buf, len, "%s/%d", addr, __builtin_popcount(pt_ip4(p->mask)));
+	snprintf(buf, len, "%s/%u", pt_addr_str(pt_addr(p->addr), p->family, addr), p->len);
 }

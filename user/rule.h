@@ -22,7 +22,7 @@ int pt_parse_range(const char *spec, struct pt_range *r, char *err);
 int pt_parse_open(const char *list, struct pt_rule *r, char *err);
 /* Seconds, or with a unit: 90s, 10m, 2h, 1d. */
 int pt_parse_timeout(const char *s, __u32 *seconds, char *err);
-/* Comma-separated A.B.C.D[/LEN] into r->allow. */
+/* Comma-separated ADDR[/LEN] (IPv4 or IPv6, either in one list) into r->allow. */
 int pt_parse_allow(const char *list, struct pt_rule *r, char *err);
 /* VALUE[/MASK], numbers in C syntax; MASK defaults to all bits. */
 int pt_parse_mark(const char *s, __u32 *mark, __u32 *mask, char *err);

@@ -39,49 +39,51 @@ int pt_percpu_sum(int map_fd, __u32 key, __u64 *out, size_t n_u64)
 	return 0;
 }
 
-/* The peers the holder contacted in its tenure (since_ns), most recent first. */
-static void view_peers(const struct pt_maps *m, struct pt_rule_view *v, __u64 since_ns)
+/* The peers holder h of family f contacted in its tenure (since_ns), most recent first. */
+static void view_peers(const struct pt_maps *m, __u32 id, enum pt_family f,
+		       struct pt_holder_view *h, __u64 since_ns)
 {
-	struct pt_peers ps;
+	__u32 key = pt_peers_key(id, f);
 	bool taken[PT_MAX_PEERS] = {};
-
-	__u32 key = pt_peers_key(v->id, PT_IPV4);
+	struct pt_peers ps;
 
 	if (bpf_map_lookup_elem(PT_FD(m, pt_peers), &key, &ps) || ps.since_ns != since_ns)
 		return;
-	for (v->n_peers = 0; v->n_peers < PT_MAX_PEERS; v->n_peers++) {
+	for (h->n_peers = 0; h->n_peers < PT_MAX_PEERS; h->n_peers++) {
 		int best = -1;
 
 		for (int i = 0; i < PT_MAX_PEERS; i++)
-			if (pt_ip4(ps.addr[i]) && !taken[i] &&
+			if (!pt_addr_none(pt_addr(ps.addr[i])) && !taken[i] &&
 			    (best < 0 || ps.seen_ns[i] > ps.seen_ns[best]))
 				best = i;
 		if (best < 0)
 			break;
 		taken[best] = true;
-		v->peers[v->n_peers] = pt_ip4(ps.addr[best]);
+		h->peers[h->n_peers] = pt_addr(ps.addr[best]);
 	}
 }
 
-static void view_holder(const struct pt_maps *m, struct pt_rule_view *v, __u64 now)
+static void view_holder(const struct pt_maps *m, struct pt_rule_view *v, enum pt_family f,
+			__u64 now)
 {
 	const struct pt_rule *r = &v->rule;
-	const struct pt_holder *a = &r->holder[PT_IPV4];
+	const struct pt_holder *a = &r->holder[f];
+	struct pt_holder_view *h = &v->holder[f];
 	__u64 idle;
 
 	if (!r->enabled || !pt_held(r, a, now))
 		return;
 	idle = now > a->last_ns ? now - a->last_ns : 0;
-	v->active = true;
-	v->holder = pt_ip4(a->addr);
+	v->active = h->live = true;
+	h->addr = pt_addr(a->addr);
 	/* Whole seconds, rounded up: 0 only once it expired. */
-	v->seconds_left =
+	h->seconds_left =
 		idle < r->timeout_s * NSEC_PER_SEC ?
 			(r->timeout_s * NSEC_PER_SEC - idle + NSEC_PER_SEC - 1) / NSEC_PER_SEC :
 			1;
-	v->held_seconds = now > a->since_ns ? (now - a->since_ns) / NSEC_PER_SEC : 0;
+	h->held_seconds = now > a->since_ns ? (now - a->since_ns) / NSEC_PER_SEC : 0;
 	if (r->peer == PT_PEER_CONTACTED)
-		view_peers(m, v, a->since_ns);
+		view_peers(m, v->id, f, h, a->since_ns);
 }
 
 int pt_view_rules(const struct pt_maps *m, struct pt_rule_view *out)
@@ -104,7 +106,8 @@ int pt_view_rules(const struct pt_maps *m, struct pt_rule_view *out)
 		memset(v, 0, sizeof(*v));
 		v->id = id;
 		v->rule = rules[id];
-		view_holder(m, v, now);
+		view_holder(m, v, PT_IPV4, now);
+		view_holder(m, v, PT_IPV6, now);
 		if (pt_percpu_sum(PT_FD(m, pt_rule_stats), id, (__u64 *)&v->st,
 				  sizeof(v->st) / 8)) {
 			free(rules);

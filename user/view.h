@@ -7,15 +7,21 @@
 #include "dev.h"
 #include "rule.h"
 
+/* A rule's holder of one address family. */
+struct pt_holder_view {
+	bool live;			   /* enabled, held and not expired */
+	union pt_addr addr;		   /* none when not live */
+	__u64 seconds_left;		   /* until expiry, while live */
+	__u64 held_seconds;		   /* since it took the rule */
+	union pt_addr peers[PT_MAX_PEERS]; /* --peer contacted: whom it contacted, latest first */
+	int n_peers;
+};
+
 struct pt_rule_view {
 	__u32 id;
 	struct pt_rule rule;
-	bool active;		   /* enabled, held and not expired */
-	__u32 holder;		   /* network order; 0 when idle */
-	__u64 seconds_left;	   /* until expiry, while active */
-	__u64 held_seconds;	   /* since the holder took the rule */
-	__u32 peers[PT_MAX_PEERS]; /* --peer contacted: whom the holder contacted, network order */
-	int n_peers;
+	bool active; /* a holder of either family is live */
+	struct pt_holder_view holder[PT_FAMILIES];
 	struct pt_rule_stats st; /* summed over CPUs */
 };
 

@@ -137,6 +137,10 @@ expect_error "missing --open" "needs open ports" add-rule a --trigger tcp:1
 expect_error "unknown policy" "unknown policy" add-rule a --trigger tcp:1 --open tcp:1 --policy random
 expect_error "unknown peer" "unknown peer 'all'" add-rule a --trigger tcp:1 --open tcp:1 --peer all
 expect_error "invalid allow prefix" "invalid prefix length" add-rule a --trigger tcp:1 --open tcp:1 --allow 192.168.1.0/33
+expect_error "invalid IPv6 allow prefix" "invalid prefix length '/129' (IPv6: 0-128)" \
+	add-rule a --trigger tcp:1 --open tcp:1 --allow 192.168.1.0/24,2001:db8::/129
+expect_error "allow: an address of neither family" "invalid address '2001:db8::g' (IPv4 or IPv6)" \
+	add-rule a --trigger tcp:1 --open tcp:1 --allow 2001:db8::g
 expect_error "--dev not loaded" "not loaded on nov4" add-rule --dev nov4 a --trigger tcp:1 --open tcp:1
 expect_error "del-rule unknown name" "no rule named 'nope'" del-rule nope
 expect_usage "a single-value option given twice" "--trigger given twice; usage: ptctl add-rule" \
@@ -261,11 +265,11 @@ expect_ok "status of the instance" status
 
 # save and apply: a round trip changes nothing; --check plans and changes nothing.
 expect_ok "a rule with every property" add-rule full --trigger udp:4000-4001 --open tcp:4100,udp:4100 \
-	--timeout 2h --allow 192.168.77.0/24,192.168.77.99 --policy newest --peer contacted --disabled
+	--timeout 2h --allow 192.168.77.0/24,192.168.77.99,2001:db8:77::5/64 --policy newest --peer contacted --disabled
 ptctl_r save >"/tmp/$PT_NS.conf"
 want='rule irc2 trigger tcp:6667 open tcp:5000-5010
 rule game.1 trigger both:27015-27030 open udp:27000-27014 timeout 90s
-rule full trigger udp:4000-4001 open tcp:4100 open udp:4100 timeout 2h allow 192.168.77.0/24,192.168.77.99/32 policy newest peer contacted disabled'
+rule full trigger udp:4000-4001 open tcp:4100 open udp:4100 timeout 2h allow 192.168.77.0/24,192.168.77.99/32,2001:db8:77::/64 policy newest peer contacted disabled'
 got=$(grep -v '^#' "/tmp/$PT_NS.conf" | sort)
 [ "$got" = "$(sort <<<"$want")" ] && pass "save writes every rule as a rules file" ||
 	fail "save wrote: $(cat "/tmp/$PT_NS.conf")"
@@ -304,6 +308,7 @@ config rule 'full'
 	option timeout '2h'
 	list allow '192.168.77.0/24'
 	list allow '192.168.77.99'
+	list allow '2001:db8:77::/64'
 	option policy 'newest'
 	option peer 'contacted'
 	option enabled 'no'

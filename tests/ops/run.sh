@@ -62,7 +62,7 @@ ptctl_r -j list >"$CONF.json"
 out=$(ptctl_r stats --prometheus | tests/tools/prom_check.py "$CONF.json" 2>&1)
 check "stats --prometheus: the rules' counters and state as list has them${out:+ ($out)}" \
 	[ "$out" -gt 0 ] 2>/dev/null
-check "...the holder among them" grep -q "^ptctl_rule_holder_info{dev=\"wan0\",rule=\"a\",holder=\"$H1\"} 1$" \
+check "...the holder among them" grep -q "^ptctl_rule_holder_info{dev=\"wan0\",rule=\"a\",holder=\"$H1\",family=\"ipv4\"} 1$" \
 	<<<"$(ptctl_r stats --prometheus)"
 check "stats --prometheus -j: refused" not ptctl_r -j stats --prometheus >/dev/null 2>&1
 

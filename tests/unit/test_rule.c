@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "suite.h"
+#include "addr.h"
 #include "rule.h"
 
 /* --- Refused input, one test per case ----------------------------------- */
@@ -71,10 +72,14 @@ static const struct bad_case bads[] = {
 	{ "timeout_space", TIMEOUT, "10 m", "'10 m'" },
 	{ "timeout_empty", TIMEOUT, "", "invalid timeout" },
 
-	{ "allow_length_33", ALLOW, "10.0.0.0/33", "invalid prefix length '/33'" },
 	{ "allow_length_negative", ALLOW, "10.0.0.0/-1", "'/-1'" },
 	{ "allow_length_empty", ALLOW, "10.0.0.0/", "invalid prefix length" },
-	{ "allow_bad_octet", ALLOW, "10.0.0.256/24", "invalid IPv4 address '10.0.0.256'" },
+	{ "allow_length_33", ALLOW, "10.0.0.0/33", "'/33' (IPv4: 0-32)" },
+	{ "allow_ipv6_length_129", ALLOW, "2001:db8::/129", "invalid prefix length '/129' (IPv6: 0-128)" },
+	{ "allow_bad_octet", ALLOW, "10.0.0.256/24", "invalid address '10.0.0.256' (IPv4 or IPv6)" },
+	{ "allow_ipv6_two_gaps", ALLOW, "2001:db8::1::2", "invalid address '2001:db8::1::2'" },
+	{ "allow_ipv6_bracketed", ALLOW, "[2001:db8::1]", "'[2001:db8::1]'" },
+	{ "allow_ipv6_zone", ALLOW, "fe80::1%eth0", "'fe80::1%eth0'" },
 	{ "allow_short_address", ALLOW, "10.0.0/24", "'10.0.0'" },
 	{ "allow_hostname", ALLOW, "router.lan", "'router.lan'" },
 	{ "allow_second_entry_bad", ALLOW, "10.0.0.0/8,10.1", "'10.1'" },
@@ -319,6 +324,39 @@ static void test_allow_valid(void **state)
 	assert_int_equal(pt_ip4(r.allow[7].mask), htonl(0xfffffffe));
 }
 
+/* One list may hold prefixes of both families; each matches hosts of its own. */
+static void test_allow_ipv6(void **state)
+{
+	char err[PT_ERR_LEN], buf[64];
+	union pt_addr a;
+	enum pt_family f;
+	struct pt_rule r;
+
+	(void)state;
+	pt_rule_init(&r);
+	assert_int_equal(
+		pt_parse_allow("2001:db8:77:1::99/57,192.168.1.0/24,fd00::7,::/0", &r, err), 0);
+	assert_int_equal(r.n_allow, 4);
+	assert_int_equal(r.allow[0].family, PT_IPV6);
+	assert_int_equal(r.allow[0].len, 57);
+	pt_prefix_str(&r.allow[0], buf, sizeof(buf));
+	assert_string_equal(buf,
+			    "2001:db8:77::/57"); /* host bits off: 0x0001 is within /57's last 7 */
+	assert_int_equal(pt_addr_parse("2001:db8:77:7f:ffff::1", &a, &f), 0);
+	assert_true(pt_addr_in(a, pt_addr(r.allow[0].addr), pt_addr(r.allow[0].mask)));
+	assert_int_equal(pt_addr_parse("2001:db8:77:80::1", &a, &f), 0);
+	assert_false(pt_addr_in(a, pt_addr(r.allow[0].addr), pt_addr(r.allow[0].mask)));
+	assert_int_equal(r.allow[1].family, PT_IPV4);
+	pt_prefix_str(&r.allow[1], buf, sizeof(buf));
+	assert_string_equal(buf, "192.168.1.0/24");
+	pt_prefix_str(&r.allow[2], buf, sizeof(buf));
+	assert_string_equal(buf, "fd00::7/128");
+	pt_prefix_str(&r.allow[3], buf, sizeof(buf));
+	assert_string_equal(buf, "::/0");
+	assert_true(pt_addr_none(pt_addr(r.allow[3].mask)));
+	assert_int_equal(r.allow[3].family, PT_IPV6);
+}
+
 static void test_rule_set(void **state)
 {
 	char err[PT_ERR_LEN];
@@ -510,6 +548,7 @@ int main(void)
 	SUITE_TEST(&s, test_timeout_valid, NULL, NULL);
 	SUITE_TEST(&s, test_mark_valid, NULL, NULL);
 	SUITE_TEST(&s, test_allow_valid, NULL, NULL);
+	SUITE_TEST(&s, test_allow_ipv6, NULL, NULL);
 	SUITE_TEST(&s, test_rule_set, NULL, NULL);
 	SUITE_TEST(&s, test_fits_duplicate_name, setup_rules, teardown_rules);
 	SUITE_TEST(&s, test_fits_open_overlap, setup_rules, teardown_rules);
