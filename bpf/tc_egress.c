@@ -189,12 +189,12 @@ SEC("tc")
 int pt_tc_out(struct __sk_buff *skb)
 {
 	struct pt_stats *st = pt_lookup0(&pt_stats);
-	struct pt_config *cfg = pt_lookup0(&pt_config);
+	struct pt_config *cfg;
 	struct pt_rule *r;
 	struct pt_pkt p;
 	int rid;
 
-	if (!st || !cfg)
+	if (!st)
 		return TC_ACT_OK;
 	st->tc_seen++;
 	pt_pull_headers(skb);
@@ -210,7 +210,8 @@ int pt_tc_out(struct __sk_buff *skb)
 	}
 	rid = pt_open_owner(p.proto_idx, p.ports[0]);
 	r = rid >= 0 ? pt_rule_get(rid) : NULL;
-	if (r && pt_outbound(skb, &p, rid, r, cfg, st) == TC_ACT_SHOT)
+	cfg = r ? pt_lookup0(&pt_config) : NULL; /* only a packet of an open port needs it */
+	if (cfg && pt_outbound(skb, &p, rid, r, cfg, st) == TC_ACT_SHOT)
 		return TC_ACT_SHOT;
 	pt_trigger(skb, &p, st);
 	return TC_ACT_OK;

@@ -143,8 +143,8 @@ int pt_xdp_in(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct pt_stats *st = pt_lookup0(&pt_stats);
-	struct pt_config *cfg = pt_lookup0(&pt_config);
 	enum pt_parse_result parsed;
+	struct pt_config *cfg;
 	int rid, ret = XDP_PASS;
 	struct xdp_buff *xdp;
 	struct pt_flow *f;
@@ -152,7 +152,7 @@ int pt_xdp_in(struct xdp_md *ctx)
 	struct pt_pkt p;
 	__u64 now;
 
-	if (!st || !cfg)
+	if (!st)
 		return XDP_PASS;
 	st->xdp_seen++;
 	parsed = pt_parse(ctx, data, data_end, data_end - data, &p);
@@ -167,10 +167,12 @@ int pt_xdp_in(struct xdp_md *ctx)
 		st->xdp_passed++;
 		return XDP_PASS;
 	}
+	/* Most packets are for no open port: they cost a parse and one lookup. */
 	rid = pt_open_owner(p.proto_idx, p.ports[1]);
 	r = rid >= 0 ? pt_rule_get(rid) : NULL;
+	cfg = r ? pt_lookup0(&pt_config) : NULL;
 	xdp = bpf_cast_to_kern_ctx(ctx);
-	if (!r || (p.family == PT_IPV4 && !pt_wan_addr(cfg, xdp->rxq->dev, p.ip->daddr))) {
+	if (!cfg || (p.family == PT_IPV4 && !pt_wan_addr(cfg, xdp->rxq->dev, p.ip->daddr))) {
 		st->xdp_passed++;
 		return XDP_PASS;
 	}
