@@ -422,7 +422,7 @@
             setText(c.enabled, r.enabled ? "yes" : "no");
             setText(c.state, r.state);
             c.state.className = "pt-state pt-state-" + (/^[a-z]+$/.test(r.state) ? r.state : "other");
-            // A rule has a holder of each family (IPv4, IPv6), live or not.
+            // A rule has a holder of each family (IPv4, IPv6), each live or not.
             const holders = [r.holder, r.holder6].filter(Boolean);
             setText(c.holder, holders.join(", ") || "—");
             setText(c.left, r.state === "active" ? duration(Math.max(r.seconds_left || 0, r.seconds_left6 || 0)) : "—");
