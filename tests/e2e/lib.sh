@@ -321,13 +321,15 @@ csum_errors() {
 
 # map_dump_field MAP KEY FIELD [VALUE]: in bpftool's dump of wan0's pinned
 # MAP, FIELD of the entry KEY; with KEY "", the key of the entry whose FIELD
-# is the string VALUE. An address (four numbers) comes out dotted.
+# is the string VALUE. An IPv4 address (four numbers, or the first four of a
+# 16-byte address whose other twelve are zero) comes out dotted.
 map_dump_field() {
 	bpftool map dump pinned "$(r_pins)/$1" |
 		awk -v key="$2" -v field="\"$3\":" -v value="$4" '
 			$1 == "\"key\":" { k = $2; sub(",", "", k) }
 			$1 == field { v = $2; sub(",$", "", v)
-				if (v ~ /^\[[0-9]+,[0-9]+,[0-9]+,[0-9]+$/) { sub(/^\[/, "", v); gsub(",", ".", v) }
+				if (v ~ /^\[[0-9]+,[0-9]+,[0-9]+,[0-9]+(,0,0,0,0,0,0,0,0,0,0,0,0)?$/) {
+					sub(/^\[/, "", v); sub(/,0,0,0,0,0,0,0,0,0,0,0,0$/, "", v); gsub(",", ".", v) }
 				if (key != "" && k == key) { print v; exit }
 				if (key == "" && v == "\"" value "\"") { print k; exit } }'
 }
@@ -338,7 +340,7 @@ map_compact() { bpftool map dump pinned "$(r_pins)/$1" | tr -d ' \n'; }
 ip_re() { echo "\\[${1//./,}\\]"; }
 
 # map_holder NAME: the holder in NAME's pt_rules entry, as bpftool dumps it
-# (the first "addr" of the entry: the holder's, before the allow prefixes).
+# (the first "addr" of the entry: its IPv4 holder's, before the allow prefixes).
 map_holder() {
 	local id
 	id=$(map_dump_field pt_rules "" name "$1")

@@ -166,11 +166,12 @@ bpftool_readable() {
 		bpftool map dump pinned "$m" >/dev/null || { DETAIL="bpftool cannot dump ${m##*/}"; return 1; }
 	done
 	n=$(bpftool map dump pinned "$(r_pins)/pt_rules" | wc -l)
-	[ "$n" -le $((200 * ${#RULES[@]})) ] ||
+	[ "$n" -le $((250 * ${#RULES[@]})) ] ||
 		{ DETAIL="pt_rules dumps as $n lines for ${#RULES[@]} rules"; return 1; }
 	dump_has pt_rules '"name":"chat","gen":[0-9]+,"timeout_s":'$T',"enabled":1,"policy":"PT_POLICY_HOLD","peer":"PT_PEER_ANY"' "chat's settings" &&
 		dump_has pt_rules '"trigger":\{"lo":6667,"hi":6667,"proto":"PT_TCP"' "chat's trigger" &&
-		dump_has pt_rules '"name":"chat",[^{]*"holder":\{"addr":'"$(ip_re "$H1")" "H1 holding chat" &&
+		dump_has pt_rules '"name":"chat",[^{]*"lock":\{[^}]*\},"holder":\[\{"addr":\['"${H1//./,}"'(,0){12}\]' \
+			"H1 holding chat (holder[0], IPv4: the first 4 of 16 bytes)" &&
 		dump_has pt_flows '"saddr":'"$(ip_re "$W")"',"daddr":'"$(ip_re "$R_WAN")"',"sport":[0-9]+,"dport":27000,"proto":"PT_UDP"' "flow W -> R_WAN:27000" &&
 		dump_has pt_flows '"to":'"$(ip_re "$H1")"',"holder":'"$(ip_re "$H1")" "flow to H1" &&
 		dump_has pt_flows '"path":"PT_PATH_[A-Z]+"' "flow path" &&
