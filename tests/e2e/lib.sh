@@ -8,7 +8,7 @@
 # Checks return 0 or 1 and leave a short explanation in DETAIL; scenarios
 # turn a failed check into REASON with need/expect_fail.
 
-SERVER_LIFE=${SERVER_LIFE:-150} # seconds any background server may live (> a run)
+SERVER_LIFE=${SERVER_LIFE:-300} # seconds any background server may live (> a run)
 TCP_SIZE=16384                 # several segments: GSO/GRO see real work
 UDP_SIZE=3000                  # three datagrams of -b 1000: no IP fragments
 
@@ -77,11 +77,13 @@ listening() { in_who "$1" ss -Hln"${2:0:1}" "sport = :$3" | grep -q .; }
 
 # serve WHO PROTO PORT TAG [LIFE]: a server answering "TAG\n", then echoing
 # what it gets, so a reply tells which host answered and proves the data
-# made the trip both ways intact. Returns once it listens.
+# made the trip both ways intact. Returns once it listens. PROTO tcp or udp
+# listens on IPv4, tcp6 or udp6 on IPv6 only (beside an IPv4 one).
 serve() {
-	local who=$1 proto=$2 port=$3 tag=$4 life=${5:-$SERVER_LIFE} listen=TCP-LISTEN
-	[ "$proto" = udp ] && listen=UDP-LISTEN
-	in_who "$who" timeout "$life" socat -b1000 -T5 "$listen:$port,reuseaddr,fork" \
+	local who=$1 proto=$2 port=$3 tag=$4 life=${5:-$SERVER_LIFE} listen
+	listen=${proto^^}-LISTEN:$port,reuseaddr,fork
+	[[ $proto == *6 ]] && listen+=,ipv6only=1
+	in_who "$who" timeout "$life" socat -b1000 -T5 "$listen" \
 		SYSTEM:"echo $tag; exec cat" >/dev/null 2>&1 &
 	wait_for 3 listening "$who" "$proto" "$port" || { DETAIL="no $proto server on $who:$port"; return 1; }
 }
@@ -129,19 +131,21 @@ udp_exchange() {
 	same_reply
 }
 
-# udp_send WHO PORT...: one datagram from WHO to W on each port (a trigger).
+# udp_send WHO PORT...: one datagram from WHO to W (at $TO, else $W) on each port (a trigger).
 udp_send() {
 	local who=$1
 	shift
-	in_who "$who" bash -c 'for p in "${@:2}"; do echo trigger >"/dev/udp/$1/$p"; done' _ "$W" "$@"
+	in_who "$who" bash -c 'for p in "${@:2}"; do echo trigger >"/dev/udp/$1/$p"; done' _ "${TO:-$W}" "$@"
 }
 
-# trigger WHO PROTO PORT: WHO talks to W's server on a trigger port.
+# trigger WHO PROTO PORT [ADDR]: WHO talks to W's server on a trigger port,
+# at W's address ADDR (IPv6: W6), else W.
 trigger() {
+	local to=${4:-$W}
 	if [ "$2" = tcp ]; then
-		tcp_exchange "$1" "$W" "$3" w 64
+		tcp_exchange "$1" "$([[ $to == *:* ]] && echo "[$to]" || echo "$to")" "$3" w 64
 	else
-		udp_send "$1" "$3"
+		TO=$to udp_send "$1" "$3"
 	fi
 }
 

@@ -28,8 +28,8 @@
 #   9  ptctl load again (upgrade) keeps rules, holders, an open session
 #   10 del-rule spares the other rules; unload leaves no program, no pin
 # Every scenario runs in the fast run too: behaviour must not change with the
-# fast path. hostile.sh adds H1-H3 and nat.sh N1-N6 to every run, fast.sh
-# F1-F7 to fast runs.
+# fast path. hostile.sh adds H1-H3, nat.sh N1-N6 and ipv6.sh V1-V5 (the
+# router is dual-stack) to every run, fast.sh F1-F7 to fast runs.
 # Prints PASS:/FAIL: per scenario and "e2e: N passed, N failed".
 # E2E_RUNS="native:nat" (MODE:LAN[:fast], LAN nat or routed, fast for
 # --fastpath br-lan) picks the runs; E2E_ONLY=REGEX the scenarios after the
@@ -38,8 +38,8 @@ cd "$(dirname "$0")/../.." || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "Error: the e2e tests need root (netns, BPF)" >&2; exit 1; }
 [ -x build/ptctl ] || { echo "Error: build/ptctl missing: run make" >&2; exit 1; }
 
-# shellcheck disable=SC2034 # used by topology.sh
-PT_NS=pte2e$$
+# shellcheck disable=SC2034 # used by topology.sh: a dual-stack router
+PT_NS=pte2e$$ TOPO_V6=1
 # shellcheck source=../lib/topology.sh
 source tests/lib/topology.sh
 # shellcheck source=lib.sh
@@ -52,11 +52,13 @@ source tests/e2e/hostile.sh
 source tests/e2e/fast.sh
 # shellcheck source=nat.sh
 source tests/e2e/nat.sh
+# shellcheck source=ipv6.sh
+source tests/e2e/ipv6.sh
 E2E_RUNS=${E2E_RUNS:-native:nat generic:nat native:routed native:nat:fast generic:nat:fast}
 
 # The scenarios of this run, the last one (unload) last.
 run_scenarios() {
-	local extra=("${HOSTILE_SCENARIOS[@]}" "${NAT_SCENARIOS[@]}")
+	local extra=("${HOSTILE_SCENARIOS[@]}" "${NAT_SCENARIOS[@]}" "${V6_SCENARIOS[@]}")
 	[ "$FAST" = 1 ] && extra+=("${FAST_SCENARIOS[@]}")
 	local all=("${SCENARIOS[@]:1:${#SCENARIOS[@]}-2}" "${extra[@]}" "${SCENARIOS[@]: -1}") entry
 	RUN_SCENARIOS=("${SCENARIOS[0]}")

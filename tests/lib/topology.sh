@@ -16,6 +16,10 @@
 # (H1 203.0.113.10, H2 203.0.113.11, R 203.0.113.1); W routes them via R.
 # TOPO_LAN3=1: also a LAN on a plain interface, not a bridge port: H3
 # 192.168.78.10 on R's lan3 192.168.78.1, admitted and masqueraded as br-lan.
+# TOPO_V6=1: dual-stack, as an ISP with IPv6 hands a home router a prefix:
+# R wan0 2001:db8:100::1, W 2001:db8:100::2, which routes the LAN's
+# 2001:db8:77::/64 to R; br-lan 2001:db8:77::1, H1 ::10, H2 ::11 (global
+# addresses, no NAT). The same firewall (table inet) guards both families.
 # topo_w2_up: W2 198.51.100.66 one hop beyond W, over a link of MTU 1280 (a
 # WAN path narrower than R's), for path MTU discovery; topo_w2_down.
 # Only TEST-NET and 192.168.x addresses; nothing routes out of the namespaces.
@@ -33,6 +37,8 @@ fi
 H1=$LAN_NET.10 H2=$LAN_NET.11 R_LAN=$LAN_NET.1
 R_WAN=198.51.100.1 W=198.51.100.2
 H3=192.168.78.10 R_LAN3=192.168.78.1
+R_WAN6=2001:db8:100::1 W6=2001:db8:100::2 LAN6_NET=2001:db8:77::
+H1_6=${LAN6_NET}10 H2_6=${LAN6_NET}11 R_LAN6=${LAN6_NET}1
 W2=198.51.100.66 W_W2=198.51.100.65 W2_NET=198.51.100.64/30 W2_MTU=1280
 PTCTL=${PTCTL:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/ptctl}
 PT_MARK_RULE='ct mark & 0xffff0000 == 0x70740000'
@@ -73,6 +79,7 @@ table inet ptfw {
 		ct state established,related accept
 		iifname "br-lan" accept
 		$([ "${TOPO_LAN3:-0}" = 1 ] && echo 'iifname "lan3" accept')
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
 		iifname "wan0" udp dport 51820 accept
 		iifname "wan0" tcp dport 2222 accept
 	}
@@ -172,6 +179,28 @@ topo_wan_link() {
 		ip -n "$NS_W" link set eth0 up &&
 		ip -n "$NS_R" route add default via $W || return 1
 	[ "$TOPO_NAME" = nat ] || ip -n "$NS_W" route add $LAN_NET.0/24 via $R_WAN
+	[ "${TOPO_V6:-0}" = 1 ] || return 0
+	ip -n "$NS_R" addr add $R_WAN6/64 dev wan0 nodad &&
+		ip -n "$NS_W" addr add $W6/64 dev eth0 nodad &&
+		ip -n "$NS_R" -6 route add default via $W6 &&
+		ip -n "$NS_W" -6 route add ${LAN6_NET}/64 via $R_WAN6
+}
+
+# The LAN's IPv6 addresses and routes (TOPO_V6=1), R forwarding IPv6.
+topo_v6_up() {
+	ip -n "$NS_R" addr add $R_LAN6/64 dev br-lan nodad || return 1
+	local h
+	for h in 1 2; do
+		ip -n "$PT_NS-h$h" addr add "$([ $h = 1 ] && echo $H1_6 || echo $H2_6)/64" dev eth0 nodad &&
+			ip -n "$PT_NS-h$h" -6 route add default via $R_LAN6 || return 1
+	done
+	in_r sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
+# The hosts reach W: over IPv4, and over IPv6 too when TOPO_V6=1.
+topo_reaches_w() {
+	in_$1 ping -c1 -W1 -q $W >/dev/null 2>&1 &&
+		{ [ "${TOPO_V6:-0}" != 1 ] || in_$1 ping -6 -c1 -W1 -q $W6 >/dev/null 2>&1; }
 }
 
 topo_up() {
@@ -195,11 +224,12 @@ topo_up() {
 	done
 	topo_wan_link
 	[ "${TOPO_LAN3:-0}" = 1 ] && { topo_lan3 || return 1; }
+	[ "${TOPO_V6:-0}" = 1 ] && { topo_v6_up || return 1; }
 	in_r sysctl -qw net.ipv4.ip_forward=1
 	topo_firewall
-	# Wait for the links (bounded): ARP through the bridge and across the WAN.
+	# Wait for the links (bounded): ARP or ND through the bridge and across the WAN.
 	for _ in $(seq 50); do
-		in_h1 ping -c1 -W1 -q $W >/dev/null 2>&1 && in_h2 ping -c1 -W1 -q $W >/dev/null 2>&1 &&
+		topo_reaches_w h1 && topo_reaches_w h2 &&
 			{ [ "${TOPO_LAN3:-0}" != 1 ] || in_h3 ping -c1 -W1 -q $W >/dev/null 2>&1; } && return 0
 		sleep 0.1
 	done
