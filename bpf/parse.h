@@ -262,6 +262,44 @@ static __always_inline enum pt_parse_result pt_parse6_at(int walk, void *data, v
 	})
 
 /*
+ * The ports of a plain frame, IPv4 without options or IPv6 without
+ * extension headers, TCP or UDP: [0] source, [1] destination, its protocol's
+ * index into *proto_idx. NULL for any other frame: the full parse decides.
+ * Nothing else is checked: it only lets a packet for no port of ptctl's,
+ * most of them, pass without that parse.
+ */
+static __always_inline __be16 *pt_peek_ports(void *data, void *data_end, __u8 *proto_idx)
+{
+	struct ethhdr *eth = data;
+	__be16 *ports;
+	__u8 proto;
+
+	if ((void *)(eth + 1) > data_end)
+		return NULL;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		ports = (void *)(ip + 1);
+		if ((void *)(ports + 2) > data_end || ip->version != 4 || ip->ihl != 5)
+			return NULL;
+		proto = ip->protocol;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		ports = (void *)(ip6 + 1);
+		if ((void *)(ports + 2) > data_end || ip6->version != 6)
+			return NULL;
+		proto = ip6->nexthdr;
+	} else {
+		return NULL;
+	}
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return NULL;
+	*proto_idx = proto == IPPROTO_UDP;
+	return ports;
+}
+
+/*
  * The packet's source (dst: destination) address. An IPv6 one is checked
  * against the frame again: the verifier cannot tie the read to the family
  * the parse found.

@@ -39,6 +39,15 @@ static __always_inline int pt_open_owner(__u8 proto_idx, __be16 port)
 	return id && *id ? (int)(*id - 1) : -1;
 }
 
+/* The slot of the rules (proto_idx, port) triggers, or NULL: none. */
+static __always_inline struct pt_trig_slot *pt_trig_slot(__u8 proto_idx, __be16 port)
+{
+	__u32 key = pt_port_key(proto_idx, bpf_ntohs(port));
+	struct pt_trig_slot *slot = bpf_map_lookup_elem(&pt_trig_idx, &key);
+
+	return slot && slot->rule[0] ? slot : NULL;
+}
+
 /* Rule r's holder of a family (an index the verifier can bound). */
 static __always_inline struct pt_holder *pt_holder(struct pt_rule *r, enum pt_family family)
 {

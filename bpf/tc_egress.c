@@ -152,14 +152,13 @@ static __always_inline void pt_refused_not_lan(__u32 rid, const struct pt_pkt *p
 static __always_inline void pt_trigger(struct __sk_buff *skb, const struct pt_pkt *p,
 				       struct pt_stats *st)
 {
-	__u32 key = pt_port_key(p->proto_idx, bpf_ntohs(p->ports[1]));
-	struct pt_trig_slot *slot = bpf_map_lookup_elem(&pt_trig_idx, &key);
+	struct pt_trig_slot *slot = pt_trig_slot(p->proto_idx, p->ports[1]);
 	union pt_addr host;
 	struct pt_rule *r;
 	__u32 i, rid;
 	__u64 now;
 
-	if (!slot || !slot->rule[0])
+	if (!slot)
 		return;
 	host = pt_initiator(skb, p);
 	now = pt_now();
@@ -192,12 +191,18 @@ int pt_tc_out(struct __sk_buff *skb)
 	struct pt_config *cfg;
 	struct pt_rule *r;
 	struct pt_pkt p;
+	__be16 *ports;
 	int rid;
+	__u8 idx;
 
 	if (!st)
 		return TC_ACT_OK;
 	st->tc_seen++;
 	pt_pull_headers(skb);
+	/* Most packets are from no open port, to no trigger port: no parse for them. */
+	ports = pt_peek_ports(PT_SKB_LOAD(skb, data), PT_SKB_LOAD(skb, data_end), &idx);
+	if (ports && pt_open_owner(idx, ports[0]) < 0 && !pt_trig_slot(idx, ports[1]))
+		return TC_ACT_OK;
 	switch (pt_parse_skb(skb, &p)) {
 	case PT_PARSE_OK:
 	case PT_PARSE_FRAG: /* a datagram the router fragments: its first fragment has the ports */

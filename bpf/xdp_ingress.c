@@ -150,11 +150,18 @@ int pt_xdp_in(struct xdp_md *ctx)
 	struct pt_flow *f;
 	struct pt_rule *r;
 	struct pt_pkt p;
+	__be16 *ports;
 	__u64 now;
+	__u8 idx;
 
 	if (!st)
 		return XDP_PASS;
 	st->xdp_seen++;
+	ports = pt_peek_ports(data, data_end, &idx);
+	if (ports && pt_open_owner(idx, ports[1]) < 0) {
+		st->xdp_passed++;
+		return XDP_PASS;
+	}
 	parsed = pt_parse(ctx, data, data_end, data_end - data, &p);
 	switch (parsed) {
 	case PT_PARSE_OK:

@@ -29,7 +29,7 @@ const struct pt_counter pt_stat_counters[] = {
 	STAT(xdp_bad_peer, "inbound refused: source not on the WAN side"),
 	STAT(xdp_ct_full, "inbound refused: conntrack took no entry (full, clash)"),
 	STAT(xdp_not_contacted, "inbound refused: a peer the holder did not contact"),
-	STAT(xdp_parse_fail, "inbound not parsed (malformed)"),
+	STAT(xdp_parse_fail, "inbound malformed, to an open port or unreadable"),
 	STAT(xdp_fast, "inbound forwarded on the fast path"),
 	STAT(lan_seen, "LAN packets seen (fast path)"),
 	STAT(lan_fast, "outbound forwarded on the fast path"),
@@ -38,7 +38,7 @@ const struct pt_counter pt_stat_counters[] = {
 	STAT(tc_refused, "trigger-port packets refused: not LAN-initiated"),
 	STAT(tc_replies, "outbound packets of triggered flows"),
 	STAT(tc_stale, "outbound dropped: former WAN address"),
-	STAT(tc_parse_fail, "outbound not parsed (malformed)"),
+	STAT(tc_parse_fail, "outbound malformed, of an open or trigger port or unreadable"),
 	STAT(ev_limited, "events not sent: over the rate limit"),
 	STAT(ev_lost, "events not sent: ring buffer full"),
 };
