@@ -28,6 +28,9 @@
 #define HOLDER	  "192.168.1.10"
 #define OTHER	  "192.168.1.20"
 #define PEER	  "203.0.113.9"
+#define HOLDER6	  "2001:db8:77::10" /* the game rule's IPv6 holder (setup6) */
+#define OTHER6	  "2001:db8:77::20"
+#define PEER6	  "2001:db8:200::9"
 #define PEER_PORT 40000
 #define OPEN_PORT 5000
 #define TIMEOUT	  60
@@ -38,9 +41,6 @@
 #define SYN	    0x02
 #define RST	    0x04
 #define ACK	    0x10
-#define HOLDER6	  "2001:db8:77::10"
-#define OTHER6	  "2001:db8:77::20"
-#define PEER6	  "2001:db8:200::9"
 #define HOLDER_MAC  "\x02\x00\x00\x00\x01\x0a"
 #define GATEWAY_MAC "\x02\x00\x00\x00\x00\xfe"
 
@@ -83,7 +83,8 @@ static int setup(void **state)
 		return -1;
 	lan.l3_ifindex = e->f.lan;
 	if (fix_sh("ip neigh replace " HOLDER " lladdr 02:00:00:00:01:0a dev lan nud permanent && "
-		   "ip neigh replace " FIX_GATEWAY " lladdr 02:00:00:00:00:fe dev wan nud permanent && "
+		   "ip neigh replace " FIX_GATEWAY
+		   " lladdr 02:00:00:00:00:fe dev wan nud permanent && "
 		   "ip neigh replace " HOLDER6 " lladdr 02:00:00:00:01:0a dev lan nud permanent && "
 		   "ip neigh replace " FIX_GATEWAY6
 		   " lladdr 02:00:00:00:00:fe dev wan nud permanent") ||
