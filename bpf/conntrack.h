@@ -114,17 +114,20 @@ pt_ct_holder(const struct nf_conn *ct, __u8 dir, const struct pt_config *cfg, en
 }
 
 /*
- * Is ct's NAT the destination address alone, ports and source as they came?
- * What the fast path can redo; not so when the kernel moved a port to keep
- * a tuple unique, or a rule of the router's also rewrites the source.
+ * Is ct's NAT one the fast path redoes: IPv4 the destination address alone,
+ * IPv6 none (a pinhole); ports and source as they came. Not so when the
+ * kernel moved a port to keep a tuple unique, or a rule of the router's
+ * also rewrites an address.
  */
-static __always_inline bool pt_ct_dnat_addr_only(const struct nf_conn *ct)
+static __always_inline bool pt_ct_nat_redoable(const struct nf_conn *ct, enum pt_family family)
 {
 	const struct nf_conntrack_tuple *o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 
-	return r->dst.u3.ip == o->src.u3.ip && r->dst.u.all == o->src.u.all &&
-	       r->src.u.all == o->dst.u.all;
+	return pt_addr_eq(pt_ct_addr(&r->dst.u3, family), pt_ct_addr(&o->src.u3, family)) &&
+	       (family == PT_IPV4 ||
+		pt_addr_eq(pt_ct_addr(&r->src.u3, family), pt_ct_addr(&o->dst.u3, family))) &&
+	       r->dst.u.all == o->src.u.all && r->src.u.all == o->dst.u.all;
 }
 
 /*

@@ -20,16 +20,18 @@
 #define PT_CT_STREAM_MS	     120000
 #define PT_CT_ESTABLISHED_MS (5 * 24 * 3600 * 1000U)
 
+/* The flow of p, of either family. */
 static __always_inline struct pt_flow_key pt_flow_key(const struct pt_pkt *p)
 {
 	struct pt_flow_key key = {
 		.sport = bpf_ntohs(p->ports[0]),
 		.dport = bpf_ntohs(p->ports[1]),
 		.proto = pt_proto_of_idx(p->proto_idx),
+		.family = p->family,
 	};
 
-	pt_ip4_set(key.saddr, p->ip->saddr);
-	pt_ip4_set(key.daddr, p->ip->daddr);
+	pt_addr_set(key.saddr, pt_pkt_addr(p, false));
+	pt_addr_set(key.daddr, pt_pkt_addr(p, true));
 	return key;
 }
 
@@ -45,7 +47,7 @@ static __always_inline struct pt_flow *pt_flow_get(const struct pt_flow_key *key
 {
 	struct pt_flow *f = bpf_map_lookup_elem(&pt_flows, key);
 
-	if (!f || !pt_is_holder(a, pt_addr4(pt_ip4(f->holder))) || f->since_ns != a->since_ns ||
+	if (!f || !pt_is_holder(a, pt_addr(f->holder)) || f->since_ns != a->since_ns ||
 	    (__s64)(now - f->checked_ns) > (__s64)PT_FLOW_CHECK_NS ||
 	    (f->path == PT_PATH_UNANSWERED && pt_fastpath_on(cfg)))
 		return NULL;
@@ -65,13 +67,13 @@ static __always_inline bool pt_flow_fast(struct pt_flow *f, const struct pt_conf
 	return f->path == PT_PATH_FAST && !(p->tcp_flags & PT_TCP_SYN) && pt_fastpath_on(cfg);
 }
 
-/* Which way the packets of ct's flow go (key: its protocol). */
+/* Which way the packets of ct's flow go (key: its protocol and family). */
 static __always_inline enum pt_flow_path pt_ct_path(const struct pt_flow_key *key,
 						    const struct nf_conn *ct)
 {
 	__u8 state = ct->proto.tcp.state;
 
-	if (!pt_ct_dnat_addr_only(ct))
+	if (!pt_ct_nat_redoable(ct, key->family))
 		return PT_PATH_KERNEL;
 	if (key->proto == PT_UDP)
 		return ct->status & IPS_SEEN_REPLY ? PT_PATH_FAST : PT_PATH_UNANSWERED;
@@ -82,12 +84,12 @@ static __always_inline enum pt_flow_path pt_ct_path(const struct pt_flow_key *ke
 }
 
 /*
- * Remembers what conntrack just said of the flow of key: it goes to, for
- * holder a's tenure. A flow the fast path may take keeps its conntrack
+ * Remembers what conntrack just said of the flow of key: it goes to (the
+ * address it gets; IPv6: the one it has), for holder a's tenure. A flow the fast path may take keeps its conntrack
  * entry alive while the fast path carries it. The entry as stored (its hop
  * looked up afresh), or NULL.
  */
-static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key, __be32 to,
+static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key, union pt_addr to,
 						   __u32 rid, const struct pt_holder *a,
 						   struct nf_conn *ct, __u64 now)
 {
@@ -98,8 +100,8 @@ static __always_inline struct pt_flow *pt_flow_put(const struct pt_flow_key *key
 		.path = pt_ct_path(key, ct),
 	};
 
-	pt_ip4_set(f.to, to);
-	pt_ip4_set(f.holder, pt_addr(a->addr).ip4);
+	pt_addr_set(f.to, to);
+	pt_addr_set(f.holder, pt_addr(a->addr));
 	if (f.path == PT_PATH_FAST)
 		bpf_ct_change_timeout(ct, key->proto == PT_TCP ? PT_CT_ESTABLISHED_MS :
 								 PT_CT_STREAM_MS);

@@ -20,24 +20,18 @@ enum pt_side {
 };
 
 /*
- * A route look-up of a packet to dst coming in on ifindex. Zeroed by
- * memset, never by an initializer: clang zeroes the anonymous unions of an
- * initializer through CO-RE relocations (vmlinux.h) that libbpf resolves to
- * offset 0, over .family (seen with clang 14, libbpf 1.1: -EAFNOSUPPORT).
+ * A route look-up of a packet to dst (of family) coming in on ifindex.
+ * Zeroed by memset, never by an initializer: clang zeroes the anonymous
+ * unions of an initializer through CO-RE relocations (vmlinux.h) that
+ * libbpf resolves to offset 0, over .family (seen with clang 14, libbpf
+ * 1.1: -EAFNOSUPPORT). ipv4_dst is the first word of ipv6_dst, as ip4 is
+ * of union pt_addr: one copy sets either.
  */
-static __always_inline void pt_fib_init(struct bpf_fib_lookup *fib, __be32 dst, __u32 ifindex)
+static __always_inline void pt_fib_init(struct bpf_fib_lookup *fib, enum pt_family family,
+					union pt_addr dst, __u32 ifindex)
 {
 	__builtin_memset(fib, 0, sizeof(*fib));
-	fib->family = AF_INET;
-	fib->ipv4_dst = dst;
-	fib->ifindex = ifindex;
-}
-
-static __always_inline void pt_fib_init6(struct bpf_fib_lookup *fib, union pt_addr dst,
-					 __u32 ifindex)
-{
-	__builtin_memset(fib, 0, sizeof(*fib));
-	fib->family = AF_INET6;
+	fib->family = family == PT_IPV4 ? AF_INET : AF_INET6;
 	__builtin_memcpy(fib->ipv6_dst, &dst, sizeof(dst));
 	fib->ifindex = ifindex;
 }
@@ -52,10 +46,7 @@ static __always_inline enum pt_side pt_side_of(void *ctx, enum pt_family family,
 {
 	struct bpf_fib_lookup fib;
 
-	if (family == PT_IPV4)
-		pt_fib_init(&fib, addr.ip4, wan_ifindex);
-	else
-		pt_fib_init6(&fib, addr, wan_ifindex);
+	pt_fib_init(&fib, family, addr, wan_ifindex);
 	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), BPF_FIB_LOOKUP_SKIP_NEIGH) !=
 	    BPF_FIB_LKUP_RET_SUCCESS)
 		return PT_SIDE_NONE;

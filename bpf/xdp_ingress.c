@@ -7,8 +7,9 @@
  * rewrites, routes and firewalls it; a datagram's first fragment opens its
  * flow too (the kernel reassembles before NAT). IPv4: to a WAN address, for
  * the IPv4 holder. IPv6: to the IPv6 holder's own address, a pinhole (its
- * entry has the mark, no NAT). Once the kernel has accepted an IPv4 flow
- * (flows.h says when), the fast path (fastpath.h) forwards it here.
+ * entry has the mark, no NAT). Once the kernel has accepted a flow of
+ * either family (flows.h says when), the fast path (fastpath.h) forwards
+ * it here.
  * Everything else passes untouched, connections the router already tracks
  * above all: a reply to a LAN host's (or the router's) own connection is
  * never taken, whatever its port.
@@ -53,7 +54,7 @@ static __always_inline bool pt_new_flow(struct xdp_md *ctx, const struct pt_pkt 
  * Conntrack's word on a packet to an open port of rule rid, held by a (or
  * not held: a is NULL): a new flow of the active rule is made the holder's
  * (IPv6: a flow to the holder's address); a flow of the current holder is
- * one to forward (an IPv4 one remembered in pt_flows, *f); anything else is
+ * one to forward (remembered in pt_flows, *f); anything else is
  * left alone, and a flow forwarded to a former holder, or by a rule that
  * expired since, goes back to the kernel here.
  */
@@ -95,8 +96,7 @@ static __always_inline bool pt_inbound_ct(struct xdp_md *ctx, const struct pt_pk
 		st->xdp_closed++;
 		return false;
 	}
-	if (p->family == PT_IPV4)
-		*f = pt_flow_put(key, holder.ip4, rid, a, ct, now);
+	*f = pt_flow_put(key, holder, rid, a, ct, now);
 	bpf_ct_release(ct);
 	return true;
 }
@@ -108,7 +108,7 @@ enum pt_verdict { PT_LEAVE, PT_STACK, PT_FAST };
  * the kernel, or to forward on the fast path (its flow, *fp). Only a rule
  * held (of the packet's family) since its last release can have flows
  * (ptctl ends them when it closes a rule): for any other, the packet pays
- * for no conntrack look-up; the IPv4 flows of the current holder mostly for
+ * for no conntrack look-up; the flows of the current holder mostly for
  * none either (pt_flows).
  */
 static __always_inline enum pt_verdict pt_inbound(struct xdp_md *ctx, const struct pt_pkt *p,
@@ -117,16 +117,12 @@ static __always_inline enum pt_verdict pt_inbound(struct xdp_md *ctx, const stru
 						  __u64 now, struct pt_flow **fp)
 {
 	struct pt_holder *h = pt_holder_of(r, p->family), *a = pt_live(r, p->family, now);
-	struct pt_flow_key key = {};
-	struct pt_flow *f = NULL;
+	struct pt_flow_key key = pt_flow_key(p);
+	struct pt_flow *f = a ? pt_flow_get(&key, a, cfg, now) : NULL;
 
 	if (!h) {
 		st->xdp_closed++;
 		return PT_LEAVE;
-	}
-	if (p->family == PT_IPV4) {
-		key = pt_flow_key(p);
-		f = a ? pt_flow_get(&key, a, cfg, now) : NULL;
 	}
 	if (!f && !pt_inbound_ct(ctx, p, rid, r, a, cfg, st, &key, now, &f))
 		return PT_LEAVE;

@@ -3,16 +3,16 @@
  * XDP on the LAN side of the fast path (load --fastpath): on each LAN
  * interface, or each port of a LAN bridge. A holder's packet on a triggered
  * flow the kernel has accepted (flows.h) goes straight out of the WAN
- * interface, with the WAN address its peer used (the flow's conntrack entry
- * says which) as source. The holder's packets of triggered flows also tell which bridge
- * port it sits behind, for the way in. Everything else, all other LAN
- * traffic, passes untouched.
+ * interface: IPv4 with the WAN address its peer used (the flow's conntrack
+ * entry says which) as source, IPv6 (a pinhole) with its own. The holder's
+ * packets of triggered flows also tell which bridge port it sits behind,
+ * for the way in. Everything else, all other LAN traffic, passes untouched.
  */
 
 /*
  * Conntrack's word on a holder's packet: found by its own tuple, as the
- * reply of a triggered flow of the current holder (a), to a WAN address
- * the router still has. Remembered in pt_flows, into f.
+ * reply of a triggered flow of the current holder (a); IPv4: to a WAN
+ * address the router still has. Remembered in pt_flows, into f.
  */
 static __always_inline bool pt_outbound_ct(struct xdp_md *ctx, const struct pt_pkt *p, __u32 rid,
 					   const struct pt_holder *a, const struct pt_config *cfg,
@@ -22,19 +22,19 @@ static __always_inline bool pt_outbound_ct(struct xdp_md *ctx, const struct pt_p
 	struct bpf_ct_opts opts = pt_ct_opts(p);
 	struct bpf_sock_tuple t;
 	struct nf_conn *ct;
-	__be32 wan;
+	union pt_addr to; /* IPv4: the WAN address; IPv6: the holder's */
 
 	pt_tuple(p, false, &t);
 	ct = pt_ct_lookup(ctx, p, &t, &opts);
 	if (!ct)
 		return false;
-	wan = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3.ip;
-	if (opts.dir != IP_CT_DIR_REPLY || !pt_ct_ours(ct, cfg, PT_IPV4) ||
-	    !pt_wan_addr_from_lan(ctx, cfg, wan, l3_ifindex)) {
+	to = pt_ct_addr(&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3, p->family);
+	if (opts.dir != IP_CT_DIR_REPLY || !pt_ct_ours(ct, cfg, p->family) ||
+	    (p->family == PT_IPV4 && !pt_wan_addr_from_lan(ctx, cfg, to.ip4, l3_ifindex))) {
 		bpf_ct_release(ct);
 		return false;
 	}
-	*f = pt_flow_put(key, wan, rid, a, ct, now);
+	*f = pt_flow_put(key, to, rid, a, ct, now);
 	bpf_ct_release(ct);
 	return true;
 }
@@ -59,9 +59,7 @@ int pt_xdp_lan(struct xdp_md *ctx)
 	if (!st || !cfg || !pt_fastpath_on(cfg))
 		return XDP_PASS;
 	st->lan_seen++;
-	/* IPv4 only: IPv6 pinholes are the kernel's to forward. */
-	if (pt_parse(ctx, data, data_end, data_end - data, &p) != PT_PARSE_OK ||
-	    p.family != PT_IPV4)
+	if (pt_parse(ctx, data, data_end, data_end - data, &p) != PT_PARSE_OK)
 		return XDP_PASS;
 	rid = pt_open_owner(p.proto_idx, p.ports[0]);
 	r = rid >= 0 ? pt_rule_get(rid) : NULL;
@@ -69,8 +67,8 @@ int pt_xdp_lan(struct xdp_md *ctx)
 	if (!lan)
 		return XDP_PASS;
 	now = pt_now();
-	a = pt_live(r, PT_IPV4, now);
-	if (!a || !pt_is_holder(a, pt_addr4(p.ip->saddr)))
+	a = pt_live(r, p.family, now);
+	if (!a || !pt_is_holder(a, pt_pkt_addr(&p, false)))
 		return XDP_PASS;
 	key = pt_flow_key(&p);
 	f = pt_flow_get(&key, a, cfg, now);

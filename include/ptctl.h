@@ -284,17 +284,19 @@ struct pt_mac {
 
 /*
  * pt_flows (LRU): how a triggered flow is forwarded, an entry a direction,
- * keyed by its packets' tuple. A hint only: valid for the holder's tenure it
- * was found in, and checked against conntrack again at least every
- * PT_FLOW_CHECK_NS; evicted or stale, the datapath looks conntrack up.
+ * keyed by its packets' tuple, of either family. A hint only: valid for the
+ * holder's tenure it was found in, and checked against conntrack again at
+ * least every PT_FLOW_CHECK_NS; evicted or stale, the datapath looks
+ * conntrack up.
  */
 struct pt_flow_key {
-	PT_IP4(saddr);
-	PT_IP4(daddr);
+	PT_ADDR(saddr);
+	PT_ADDR(daddr);
 	__u16 sport; /* host order */
 	__u16 dport;
-	enum pt_proto proto; /* PT_TCP or PT_UDP */
-	__u8 pad[3];
+	enum pt_proto proto;   /* PT_TCP or PT_UDP */
+	enum pt_family family; /* an IPv4 address is an IPv6 one's bytes too */
+	__u8 pad[2];
 };
 
 /* Where the fast path sends a flow's packets, as the kernel's routes said at the last check. */
@@ -315,8 +317,9 @@ enum pt_flow_path {
 };
 
 struct pt_flow {
-	PT_IP4(to); /* the address it gets: inbound the holder, outbound the WAN address */
-	PT_IP4(holder);
+	PT_ADDR(to); /* the address it gets: inbound the holder, outbound the WAN address (IPv6:
+		      * the holder's, unchanged both ways) */
+	PT_ADDR(holder);
 	__u64 since_ns;	  /* the holder's tenure (pt_holder.since_ns) */
 	__u64 checked_ns; /* when conntrack last said so */
 	__u32 rule;
@@ -348,7 +351,7 @@ struct pt_stats {
 	__u64 xdp_ct_full;    /* conntrack took no new entry (full, a tuple clash): not forwarded */
 	__u64 xdp_not_contacted; /* new flow from a peer a --peer contacted rule's holder did not contact */
 	__u64 xdp_parse_fail; /* malformed IPv4 TCP/UDP (truncated, lying headers) */
-	__u64 xdp_fast;	      /* inbound packets forwarded in XDP (fast path) */
+	__u64 xdp_fast;	      /* inbound packets forwarded in XDP (fast path), both families */
 	__u64 lan_seen;	      /* packets seen on the fast path's LAN side */
 	__u64 lan_fast;	      /* holders' packets forwarded in XDP to the WAN */
 	__u64 tc_seen;

@@ -22,6 +22,9 @@
 #      answered, so never fast
 #   F6 H2 on the other bridge port: its flow is fast-forwarded to H2, not H1
 #   F7 the rule expires: the fast flow's next packets reach nobody
+#   F8 an IPv6 pinhole takes it too: a UDP exchange W <-> [H1] on the fast
+#      path both ways (the counters grow by what W's capture counts), the
+#      echo byte-exact, H1's packets at W with the hop limit one less
 # Sourced by run.sh after scenarios.sh; each scenario adds its own rule
 # (FAST_RULES) and starts its servers.
 
@@ -31,7 +34,7 @@ F2_CT_STREAM=3  # and nf_conntrack_udp_timeout_stream
 F2_SECS=8       # the stream's length: past twice both
 TCP_BIG=524288  # F3's transfer
 
-# The rule of each scenario, F1 to F6: fast2's timeout is the one it outlives.
+# The rule of each scenario, F1 to F8: fast2's timeout is the one it outlives.
 FAST_RULES=(
 	"fast1 --trigger udp:27021 --open udp:5401 --timeout 60"
 	"fast2 --trigger udp:27022 --open udp:5402 --timeout $T"
@@ -40,6 +43,7 @@ FAST_RULES=(
 	"fast5 --trigger udp:27025 --open udp:5405 --timeout 60"
 	"fast6 --trigger udp:27026 --open udp:5406 --timeout 60"
 	"fast7 --trigger udp:27027 --open udp:5407 --timeout $T"
+	"fast8 --trigger udp:27028 --open udp:5408 --timeout 60"
 )
 
 # fast_setup N WHO:PROTO:PORT...: rule fastN added; a server on each port,
@@ -74,10 +78,11 @@ about() {
 	return 1
 }
 
-# fast_counted PORT CMD...: CMD, traffic between W and R_WAN:PORT, succeeds,
-# and the fast counters grew by about what W's capture counts each way.
+# fast_counted PORT CMD...: CMD, traffic between W and R_WAN:PORT (at $AT,
+# else R_WAN), succeeds, and the fast counters grew by about what W's
+# capture counts each way.
 fast_counted() {
-	local port=$1 in0 out0 in1 out1 rc
+	local port=$1 at=${AT:-$R_WAN} in0 out0 in1 out1 rc
 	shift
 	capture w "udp port $port" || return 1
 	read -r in0 out0 <<<"$(fast_counts)"
@@ -86,8 +91,8 @@ fast_counted() {
 	read -r in1 out1 <<<"$(fast_counts)"
 	capture_end w
 	[ $rc = 0 ] || return 1
-	about inbound $((in1 - in0)) "$(pcap_count w "dst host $R_WAN")" &&
-		about outbound $((out1 - out0)) "$(pcap_count w "src host $R_WAN")" && return 0
+	about inbound $((in1 - in0)) "$(pcap_count w "dst host $at")" &&
+		about outbound $((out1 - out0)) "$(pcap_count w "src host $at")" && return 0
 	DETAIL+=" ($(grep -h 'dropped by kernel' "$TMP/cap_w.err"))"
 	return 1
 }
@@ -355,6 +360,27 @@ s_fast_h2() {
 		{ REASON="H2 received $(pcap_count h2 "dst port 5406") of the $sent W sent"; return 1; }
 }
 
+# hop_limit_63 ADDR: every packet from ADDR in W's capture came with hop
+# limit 63: sent with 64 (Linux's default), one less at R.
+hop_limit_63() {
+	local all ok
+	all=$(pcap_count w "src host $1")
+	ok=$(tcpdump -vnr "$TMP/w.pcap" "src host $1" 2>/dev/null | grep -c 'hlim 63,')
+	[ "$all" -gt 0 ] && [ "$ok" = "$all" ] && return 0
+	DETAIL="$ok of $all packets from $1 with hop limit 63"
+	return 1
+}
+
+# F8. An IPv6 pinhole takes the fast path too: no NAT, the hop limit one less.
+s_fast_v6() {
+	fast_setup 8 h1:udp6:5408 || return 1
+	need "H1 -> [W]:27028 (UDP trigger over IPv6)" trigger h1 udp 27028 "$W6" &&
+		need "fast8's IPv6 holder is H1" wait_for 3 holder6_is fast8 "$H1_6" || return 1
+	AT=$H1_6 need "UDP W <-> [H1]:5408 on the fast path both ways" \
+		fast_counted 5408 udp_exchange w "[$H1_6]" 5408 h1 $FAST_SIZE || return 1
+	need "H1's packets reached W with the hop limit one less" hop_limit_63 "$H1_6"
+}
+
 FAST_SCENARIOS=(
 	"F1 UDP W <-> H1 on the fast path both ways, W sees R_WAN only:s_fast_udp"
 	"F2 a fast stream keeps its conntrack entry and rule:s_fast_ct_alive"
@@ -363,4 +389,5 @@ FAST_SCENARIOS=(
 	"F5 without the mark rule nothing is answered, nothing fast:s_fast_no_mark"
 	"F6 H2's flow is fast-forwarded to H2, not H1:s_fast_h2"
 	"F7 expiry ends the fast flow:s_fast_expiry"
+	"F8 an IPv6 pinhole W <-> [H1] on the fast path both ways:s_fast_v6"
 )

@@ -340,8 +340,9 @@ map_dump_field() {
 
 # map_compact MAP: bpftool's dump of wan0's pinned MAP on one line, blanks removed.
 map_compact() { bpftool map dump pinned "$(r_pins)/$1" | tr -d ' \n'; }
-# ip_re A.B.C.D: the address as bpftool prints it ([A,B,C,D]), as a regular expression.
-ip_re() { echo "\\[${1//./,}\\]"; }
+# ip_re A.B.C.D: the address as bpftool prints a map's address of either
+# family ([A,B,C,D,0,...]: the first 4 of 16 bytes), as a regular expression.
+ip_re() { echo "\\[${1//./,}(,0){12}\\]"; }
 
 # map_holder NAME: the holder in NAME's pt_rules entry, as bpftool dumps it
 # (the first "addr" of the entry: its IPv4 holder's, before the allow prefixes).

@@ -29,7 +29,7 @@
 #   10 del-rule spares the other rules; unload leaves no program, no pin
 # Every scenario runs in the fast run too: behaviour must not change with the
 # fast path. hostile.sh adds H1-H3, nat.sh N1-N6 and ipv6.sh V1-V5 (the
-# router is dual-stack) to every run, fast.sh F1-F7 to fast runs.
+# router is dual-stack) to every run, fast.sh F1-F8 to fast runs.
 # Prints PASS:/FAIL: per scenario and "e2e: N passed, N failed".
 # E2E_RUNS="native:nat" (MODE:LAN[:fast], LAN nat or routed, fast for
 # --fastpath br-lan) picks the runs; E2E_ONLY=REGEX the scenarios after the

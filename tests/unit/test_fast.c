@@ -7,7 +7,8 @@
  * address, TTL one less, checksums right, MACs of the route's neighbour.
  * Everything the kernel must see (a new or unanswered flow, a TCP handshake
  * or close, TCP tracked strictly, IP options, TTL 1, no neighbour, a rule
- * that moved on) goes to the kernel untouched. The fixture's router:
+ * that moved on) goes to the kernel untouched. An IPv6 pinhole's packets
+ * take it too, unchanged but for the hop limit. The fixture's router:
  * fixture.h.
  */
 #include <arpa/inet.h>
@@ -27,6 +28,9 @@
 #define HOLDER	  "192.168.1.10"
 #define OTHER	  "192.168.1.20"
 #define PEER	  "203.0.113.9"
+#define HOLDER6	  "2001:db8:77::10" /* the game rule's IPv6 holder (setup6) */
+#define OTHER6	  "2001:db8:77::20"
+#define PEER6	  "2001:db8:200::9"
 #define PEER_PORT 40000
 #define OPEN_PORT 5000
 #define TIMEOUT	  60
@@ -64,7 +68,7 @@ static int tcp_liberal(bool on)
 
 /*
  * "lan" is a --fastpath interface; the holder and the gateway have
- * neighbour entries; conntrack tracks TCP liberally.
+ * neighbour entries (both families); conntrack tracks TCP liberally.
  */
 static int setup(void **state)
 {
@@ -80,12 +84,28 @@ static int setup(void **state)
 	lan.l3_ifindex = e->f.lan;
 	if (fix_sh("ip neigh replace " HOLDER " lladdr 02:00:00:00:01:0a dev lan nud permanent && "
 		   "ip neigh replace " FIX_GATEWAY
+		   " lladdr 02:00:00:00:00:fe dev wan nud permanent && "
+		   "ip neigh replace " HOLDER6 " lladdr 02:00:00:00:01:0a dev lan nud permanent && "
+		   "ip neigh replace " FIX_GATEWAY6
 		   " lladdr 02:00:00:00:00:fe dev wan nud permanent") ||
 	    bpf_map_update_elem(PT_FD(&e->f.m, pt_lan), &e->f.lan, &lan, BPF_ANY) ||
 	    set_fastpath(&e->f, true) || tcp_liberal(true))
 		return -1;
 	e->game = fix_add_rule(&e->f, "game", "udp:7000", "both:5000", TIMEOUT);
 	return e->game < 0 ? -1 : fix_activate(&e->f, e->game, pkt_addr(HOLDER));
+}
+
+/* Same, with HOLDER6 the game rule's IPv6 holder too. */
+static int setup6(void **state)
+{
+	union pt_addr a;
+	struct env *e;
+
+	if (setup(state))
+		return -1;
+	e = *state;
+	pkt_addr6(HOLDER6, a.bytes);
+	return fix_activate_addr(&e->f, e->game, PT_IPV6, a);
 }
 
 static int teardown(void **state)
@@ -165,7 +185,8 @@ static void answered_flow(struct env *e, int proto)
 /*
  * Runs in through the program, which must redirect it as want: want's
  * addresses, in's TTL less one, the IP checksum recomputed here from
- * scratch, the MACs of the hop.
+ * scratch (IPv6: the hop limit less one, in no checksum), the MACs of the
+ * hop.
  */
 static void run_fast(struct env *e, bool inbound_side, const __u8 *in, __u8 *want, size_t len,
 		     const char *out_if, const char *dmac)
@@ -174,10 +195,14 @@ static void run_fast(struct env *e, bool inbound_side, const __u8 *in, __u8 *wan
 	struct run_result r;
 	__u16 c;
 
-	ip[8] = in[ETH_LEN + 8] - 1;
-	c = pkt_ip_csum(ip, (ip[0] & 0xf) * 4);
-	ip[10] = c >> 8;
-	ip[11] = c & 0xff;
+	if (ip[0] >> 4 == 6) {
+		ip[7] = in[ETH_LEN + 7] - 1;
+	} else {
+		ip[8] = in[ETH_LEN + 8] - 1;
+		c = pkt_ip_csum(ip, (ip[0] & 0xf) * 4);
+		ip[10] = c >> 8;
+		ip[11] = c & 0xff;
+	}
 	memcpy(want, dmac, 6);
 	mac_of(out_if, want + 6);
 	assert_int_equal(inbound_side ? fix_run_xdp(&e->f, in, len, &r) :
@@ -572,6 +597,106 @@ static void test_outbound_pass(void **state)
 	assert_int_equal(suite_rule_stats(&e->f, e->game).pkts_out, 0);
 }
 
+/* --- IPv6 pinholes: no NAT, the hop limit one less -------------------------- */
+
+struct shape6 {
+	const char *name;
+	struct pkt_spec spec; /* protocol and shape; addresses and ports added */
+	bool outbound;	      /* the holder's reply, on the LAN side */
+	__u8 hop_limit;	      /* 0: as built */
+	bool fast;
+};
+
+static const __u8 ext6_hop[] = { PKT_EXT6_HOP };
+
+static const struct shape6 shapes6[] = {
+	{ "in6_udp", UDP(32), .fast = true },
+	{ "in6_udp_large", UDP(1452), .fast = true },
+	{ "in6_tcp", TCP(32), .fast = true },
+	{ "in6_hop_limit_1_to_kernel", UDP(32), .hop_limit = 1 },
+	{ "in6_hop_limit_2", UDP(32), .hop_limit = 2, .fast = true },
+	{ "in6_ext_header_to_kernel", UDP(32, .ext6 = ext6_hop, .n_ext6 = 1) },
+	{ "in6_tcp_syn_to_kernel", TCP(0, .tcp_flags = SYN) },
+	{ "in6_tcp_fin_to_kernel", TCP(0, .tcp_flags = FIN | ACK) },
+	{ "out6_udp", UDP(32), .outbound = true, .fast = true },
+	{ "out6_tcp", TCP(32), .outbound = true, .fast = true },
+	{ "out6_hop_limit_1_to_kernel", UDP(32), .outbound = true, .hop_limit = 1 },
+};
+
+/*
+ * A pinhole to HOLDER6, opened by its first packet (TCP: a SYN) and
+ * answered (TCP: established), then a packet of c's shape, inbound or the
+ * holder's reply: redirected with only its hop limit and MACs changed,
+ * byte for byte, or passed to the kernel untouched.
+ */
+static void test_pinhole6(void **state)
+{
+	struct env *e = *state;
+	const struct shape6 *c = e->param;
+	struct pkt_spec open = { .proto = c->spec.proto, .payload_len = 32 }, s = c->spec;
+	__u8 in[PKT_MAX], out[PKT_MAX];
+	size_t len;
+
+	fill(&open, PEER6, HOLDER6, PEER_PORT, OPEN_PORT);
+	open.tcp_flags = open.proto == IPPROTO_TCP ? SYN : 0;
+	pass(e, true, &open);
+	assert_int_equal(fix_ct_answered(open.proto, PEER6, PEER_PORT, HOLDER6, OPEN_PORT), 0);
+	if (c->outbound)
+		fill(&s, HOLDER6, PEER6, OPEN_PORT, PEER_PORT);
+	else
+		fill(&s, PEER6, HOLDER6, PEER_PORT, OPEN_PORT);
+	len = pkt_build_pair(in, &s, out, &s, 0, PKT_ZERO_NONE);
+	if (c->hop_limit)
+		in[ETH_LEN + 7] = out[ETH_LEN + 7] = c->hop_limit;
+	if (c->fast)
+		run_fast(e, !c->outbound, in, out, len, c->outbound ? "wan" : "lan",
+			 c->outbound ? GATEWAY_MAC : HOLDER_MAC);
+	else
+		run_pass(e, !c->outbound, in, len);
+	assert_int_equal(suite_stats(&e->f).xdp_fast, c->fast && !c->outbound);
+	assert_int_equal(suite_stats(&e->f).lan_fast, c->fast && c->outbound);
+	assert_int_equal(suite_rule_stats(&e->f, e->game).pkts_out, c->fast && c->outbound);
+}
+
+/* Until the holder has answered, every packet of the pinhole is the kernel's. */
+static void test_pinhole6_unanswered_to_kernel(void **state)
+{
+	struct env *e = *state;
+	struct pkt_spec s = { .proto = IPPROTO_UDP, .payload_len = 32 };
+	__u8 in[PKT_MAX], out[PKT_MAX];
+	size_t len;
+
+	fill(&s, PEER6, HOLDER6, PEER_PORT, OPEN_PORT);
+	len = pkt_build_pair(in, &s, out, &s, 0, PKT_ZERO_NONE);
+	for (int i = 0; i < 3; i++)
+		run_pass(e, true, in, len);
+	assert_int_equal(fix_ct_answered(IPPROTO_UDP, PEER6, PEER_PORT, HOLDER6, OPEN_PORT), 0);
+	run_fast(e, true, in, out, len, "lan", HOLDER_MAC);
+	assert_int_equal(suite_stats(&e->f).xdp_fast, 1);
+	assert_int_equal(suite_stats(&e->f).xdp_forwarded, 4);
+}
+
+/*
+ * On the LAN side, only the IPv6 holder's packets of its answered pinhole
+ * leave in XDP: another host's, on the same ports to the same peer, pass.
+ */
+static void test_pinhole6_other_host_passes(void **state)
+{
+	struct env *e = *state;
+	struct pkt_spec s = { .proto = IPPROTO_UDP, .payload_len = 32 };
+	struct fix_ct ct = { .proto = IPPROTO_UDP,
+			     .src = PEER6,
+			     .sport = PEER_PORT,
+			     .dst = OTHER6,
+			     .dport = OPEN_PORT,
+			     .mark = PT_MARK_DEFAULT };
+
+	assert_int_equal(fix_ct_add(&ct), 0);
+	fill(&s, OTHER6, PEER6, OPEN_PORT, PEER_PORT);
+	pass(e, false, &s);
+	assert_int_equal(suite_stats(&e->f).lan_fast, 0);
+}
+
 int main(void)
 {
 	struct suite s = {};
@@ -586,5 +711,8 @@ int main(void)
 		    ARRAY_SIZE(outbound_protos));
 	SUITE_TEST(&s, test_outbound_pinned_wan_addr, setup, teardown);
 	SUITE_CASES(&s, test_outbound_pass, setup, teardown, outs, ARRAY_SIZE(outs));
+	SUITE_CASES(&s, test_pinhole6, setup6, teardown, shapes6, ARRAY_SIZE(shapes6));
+	SUITE_TEST(&s, test_pinhole6_unanswered_to_kernel, setup6, teardown);
+	SUITE_TEST(&s, test_pinhole6_other_host_passes, setup6, teardown);
 	return suite_run(&s, "fast");
 }
