@@ -333,6 +333,15 @@ int fix_ct_tcp_state(const char *src, __u16 sport, const char *dst, __u16 dport,
 	return ct_update(IPPROTO_TCP, src, sport, dst, dport, change);
 }
 
+int fix_ct_timeout(int proto, const char *src, __u16 sport, const char *dst, __u16 dport,
+		   unsigned int seconds)
+{
+	char change[32];
+
+	snprintf(change, sizeof(change), "-t %u", seconds);
+	return ct_update(proto, src, sport, dst, dport, change);
+}
+
 /* The one line `conntrack -L ARGS` prints for the flow, into line; 0 if there is one. */
 static int ct_line(const char *extra, int proto, const char *src, __u16 sport, const char *dst,
 		   __u16 dport, char *line, size_t len)

@@ -119,6 +119,9 @@ int fix_ct_get(int proto, const char *src, __u16 sport, const char *dst, __u16 d
 int fix_ct_answered(int proto, const char *src, __u16 sport, const char *dst, __u16 dport);
 /* Sets the TCP state (conntrack's name: SYN_RECV, FIN_WAIT, ...) of that entry. */
 int fix_ct_tcp_state(const char *src, __u16 sport, const char *dst, __u16 dport, const char *state);
+/* Sets that entry's timeout, in seconds. */
+int fix_ct_timeout(int proto, const char *src, __u16 sport, const char *dst, __u16 dport,
+		   unsigned int seconds);
 /* How many entries conntrack holds. */
 int fix_ct_count(void);
 
