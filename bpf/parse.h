@@ -280,7 +280,8 @@ static __always_inline __be16 *pt_peek_ports(void *data, void *data_end, __u8 *p
 		struct iphdr *ip = (void *)(eth + 1);
 
 		ports = (void *)(ip + 1);
-		if ((void *)(ports + 2) > data_end || ip->version != 4 || ip->ihl != 5)
+		/* One byte: version 4, a 20-byte header (no options) */
+		if ((void *)(ports + 2) > data_end || *(__u8 *)ip != 0x45)
 			return NULL;
 		proto = ip->protocol;
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {

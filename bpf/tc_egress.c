@@ -41,10 +41,12 @@ static __always_inline void pt_pull_headers(struct __sk_buff *skb)
 
 static __always_inline enum pt_parse_result pt_parse_skb(struct __sk_buff *skb, struct pt_pkt *p)
 {
-	void *data = PT_SKB_LOAD(skb, data), *data_end = PT_SKB_LOAD(skb, data_end);
-	__u32 len = skb->len;
+	void *data, *data_end;
 
-	return pt_parse(skb, data, data_end, len, p);
+	pt_pull_headers(skb);
+	data = PT_SKB_LOAD(skb, data);
+	data_end = PT_SKB_LOAD(skb, data_end);
+	return pt_parse(skb, data, data_end, skb->len, p);
 }
 
 /*
@@ -198,8 +200,10 @@ int pt_tc_out(struct __sk_buff *skb)
 	if (!st)
 		return TC_ACT_OK;
 	st->tc_seen++;
-	pt_pull_headers(skb);
-	/* Most packets are from no open port, to no trigger port: no parse for them. */
+	/*
+	 * Most packets are from no open port, to no trigger port: no parse for
+	 * them, nor a pull; one whose ports are not in the linear area gets both.
+	 */
 	ports = pt_peek_ports(PT_SKB_LOAD(skb, data), PT_SKB_LOAD(skb, data_end), &idx);
 	if (ports && pt_open_owner(idx, ports[0]) < 0 && !pt_trig_slot(idx, ports[1]))
 		return TC_ACT_OK;
