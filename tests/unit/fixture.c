@@ -251,6 +251,14 @@ int fix_activate(struct fix *f, __u32 id, __u32 holder)
 	return fix_activate_addr(f, id, PT_IPV4, pt_addr4(holder));
 }
 
+int fix_activate6(struct fix *f, __u32 id, const char *holder)
+{
+	union pt_addr a;
+
+	pkt_addr6(holder, a.bytes);
+	return fix_activate_addr(f, id, PT_IPV6, a);
+}
+
 int fix_rule_get(struct fix *f, __u32 id, struct pt_rule *r)
 {
 	return bpf_map_lookup_elem(PT_FD(&f->m, pt_rules), &id, r);

@@ -81,6 +81,8 @@ __u64 fix_now_ns(void);
 int fix_activate_addr(struct fix *f, __u32 id, enum pt_family family, union pt_addr holder);
 /* The same of an IPv4 host. */
 int fix_activate(struct fix *f, __u32 id, __u32 holder);
+/* The same of an IPv6 host, its address as text. */
+int fix_activate6(struct fix *f, __u32 id, const char *holder);
 /* Rule id as the datapath sees it; put writes it back (and to f->rules). */
 int fix_rule_get(struct fix *f, __u32 id, struct pt_rule *r);
 int fix_rule_put(struct fix *f, __u32 id, const struct pt_rule *r);

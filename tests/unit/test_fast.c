@@ -98,14 +98,12 @@ static int setup(void **state)
 /* Same, with HOLDER6 the game rule's IPv6 holder too. */
 static int setup6(void **state)
 {
-	union pt_addr a;
 	struct env *e;
 
 	if (setup(state))
 		return -1;
 	e = *state;
-	pkt_addr6(HOLDER6, a.bytes);
-	return fix_activate_addr(&e->f, e->game, PT_IPV6, a);
+	return fix_activate6(&e->f, e->game, HOLDER6);
 }
 
 static int teardown(void **state)

@@ -58,14 +58,12 @@ static int setup(void **state)
 /* Same, with the game rule's IPv6 holder HOST_A. */
 static int setup_held(void **state)
 {
-	union pt_addr a;
 	struct env *e;
 
 	if (setup(state))
 		return -1;
 	e = *state;
-	pkt_addr6(HOST_A, a.bytes);
-	return fix_activate_addr(&e->f, e->game, PT_IPV6, a);
+	return fix_activate6(&e->f, e->game, HOST_A);
 }
 
 static int teardown(void **state)
@@ -75,14 +73,6 @@ static int teardown(void **state)
 	fix_close(&e->f);
 	free(e);
 	return 0;
-}
-
-static union pt_addr addr(const char *s)
-{
-	union pt_addr a;
-
-	pkt_addr6(s, a.bytes);
-	return a;
 }
 
 /* The rule's holder of family: its address, none when it has none. */
@@ -252,7 +242,7 @@ static void test_allow_prefixes(void **state)
 	r.n_allow = 2;
 	r.allow[0] = (struct pt_prefix){ .family = PT_IPV4, .len = 0 }; /* every IPv4 host */
 	r.allow[1] = (struct pt_prefix){ .family = PT_IPV6, .len = 128 };
-	pt_addr_set(r.allow[1].addr, addr(HOST_B));
+	pkt_addr6(HOST_B, r.allow[1].addr);
 	memset(r.allow[1].mask, 0xff, 16);
 	assert_int_equal(fix_rule_put(&e->f, e->game, &r), 0);
 	trigger(e, HOST_A);
@@ -365,7 +355,7 @@ static void test_holder_not_on_lan(void **state)
 	struct env *e = *state;
 	struct pkt_spec s = inbound(UDP, "2001:db8:100::77", 5000);
 
-	assert_int_equal(fix_activate_addr(&e->f, e->game, PT_IPV6, addr("2001:db8:100::77")), 0);
+	assert_int_equal(fix_activate6(&e->f, e->game, "2001:db8:100::77"), 0);
 	run(e, false, &s);
 	assert_no_flow(&s);
 	assert_int_equal(suite_stats(&e->f).xdp_bad_holder, 1);
@@ -379,7 +369,7 @@ static void test_former_holder_flow_ends(void **state)
 
 	run(e, false, &s);
 	assert_pinhole(&s);
-	assert_int_equal(fix_activate_addr(&e->f, e->game, PT_IPV6, addr(HOST_B)), 0);
+	assert_int_equal(fix_activate6(&e->f, e->game, HOST_B), 0);
 	run(e, false, &s);
 	assert_no_flow(&s);
 	assert_int_equal(suite_stats(&e->f).xdp_closed, 1);
