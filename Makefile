@@ -4,7 +4,8 @@
 #                   build-aarch64/ptctl for another CPU (make deps installs what it needs)
 #   make test       unit tests (BPF_PROG_TEST_RUN), CLI tests, end-to-end netns tests
 #   make bench      per-packet cost of the programs against empty programs, and the
-#                   forwarding rate of the fast path against nft DNAT (netns router)
+#                   forwarding rate of the fast path against nft DNAT, and an nft IPv6
+#                   pinhole (netns router)
 #   make demo       a router in network namespaces, triggered and timed out
 #   make lint       shellcheck on the scripts, clang-format (.clang-format) on the C sources
 #   make install    ptctl, man page, bash completion, systemd units ptctl@.service and

@@ -5,10 +5,11 @@
  *
  *   fwd run GEN_NS GEN_IF DMAC SRC DST PORT FLOWS PACKETS CNT_NS CNT_IF EXPECT TTL
  *       counts, on CNT_IF in namespace CNT_NS, the frames that arrive as
- *       forwarded ones must (to EXPECT, with TTL, both checksums right)
- *       while GEN_IF in GEN_NS sends PACKETS 60-byte UDP frames SRC ->
+ *       forwarded ones must (to EXPECT, with TTL or hop limit, checksums
+ *       right) while GEN_IF in GEN_NS sends PACKETS UDP frames SRC ->
  *       DST:PORT to DMAC, from FLOWS source ports, with
- *       BPF_F_TEST_XDP_LIVE_FRAMES. Prints "packets good bad seconds".
+ *       BPF_F_TEST_XDP_LIVE_FRAMES: 60 bytes, or 80 when SRC and DST are
+ *       IPv6 addresses (the same datagram). Prints "packets good bad seconds".
  *   fwd send GEN_NS GEN_IF DMAC SRC DST PORT FLOWS PACKETS
  *       only sends (warms a case up: flows opened, answered).
  *   fwd bare NS IFACE TO_IFACE DMAC SMAC PIN
@@ -85,7 +86,8 @@ static double send_frames(struct fwd *skel, char **argv)
 			      .dport = atoi(argv[5]),
 			      .payload_len = 18 };
 	__u8 frame[PKT_MAX];
-	size_t len = pkt_build(frame, &s); /* 14 + 20 + 8 + 18 = 60: a minimum frame */
+	/* IPv4: 14 + 20 + 8 + 18 = 60, a minimum frame; IPv6: 14 + 40 + 8 + 18 = 80 */
+	size_t len = pkt_build(frame, &s);
 	struct xdp_md ctx = { .data_end = len };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
@@ -94,7 +96,8 @@ static double send_frames(struct fwd *skel, char **argv)
 
 	if (enter(argv[0]) || !(ctx.ingress_ifindex = ifindex(argv[1])) || mac(argv[2], frame))
 		return -1;
-	memcpy(skel->bss->hdr, frame, sizeof(skel->bss->hdr));
+	/* fwd_gen copies as much of it as the frame's family has headers */
+	memcpy(skel->bss->hdr, frame, sizeof(skel->bss->hdr) < len ? sizeof(skel->bss->hdr) : len);
 	skel->bss->sent = 0;
 	skel->data->flows = atoi(argv[6]);
 	o.repeat = atoi(argv[7]);
@@ -114,7 +117,7 @@ static int run(struct fwd *skel, char **argv)
 
 	if (enter(argv[8]) || !(cnt_if = ifindex(argv[9])))
 		return 1;
-	skel->bss->expect_dst = pkt_addr(argv[10]);
+	pkt_addr6(argv[10], (__u8 *)skel->bss->expect_dst); /* IPv4: the first four bytes */
 	skel->bss->expect_ttl = atoi(argv[11]);
 	link = bpf_program__attach_xdp(skel->progs.fwd_count, cnt_if);
 	if (!link) {

@@ -2,13 +2,15 @@
 # make bench, second part: how fast the router forwards a triggered UDP flow
 # with ptctl's fast path, against the kernel's NAT, measured side by side.
 #
-# The router of tests/lib/topology.sh (TOPO_LAN3=1). W sends 60-byte UDP
-# frames to R's WAN address, port PORT, from FLOWS source ports: PACKETS of
-# them a run, generated in XDP (build/tests/fwd, BPF_PROG_TEST_RUN live
-# frames) on one CPU, faster than R forwards; R drops what it cannot take.
-# An XDP program on the LAN host counts the frames that arrive forwarded as
-# they must be (destination rewritten, TTL one less, checksums right: good)
-# and any others (bad). A case's rate: good frames over the seconds W sent.
+# The router of tests/lib/topology.sh (TOPO_LAN3=1, dual-stack: TOPO_V6=1).
+# W sends 60-byte UDP frames to R's WAN address, port PORT (IPv6: 80-byte
+# frames of the same datagram to H1's own address, no NAT), from FLOWS
+# source ports: PACKETS of them a run, generated in XDP (build/tests/fwd,
+# BPF_PROG_TEST_RUN live frames) on one CPU, faster than R forwards; R drops
+# what it cannot take. An XDP program on the LAN host counts the frames that
+# arrive forwarded as they must be (to the host's address, TTL or hop limit
+# one less, checksums right: good) and any others (bad). A case's rate: good
+# frames over the seconds W sent.
 #
 #   nft DNAT                 no ptctl: an nft `dnat to H1` rule for the port
 #                            and a forward rule admitting it, as an admin sets
@@ -21,6 +23,10 @@
 #   nft DNAT + pass XDP      nft DNAT with a program on wan0 that only passes:
 #                            what attaching any XDP program costs (on a veth,
 #                            more than on a NIC), for reading the stack ratio
+#   kernel IPv6 forward      no ptctl: one forward rule admitting IPv6 to
+#                            [H1]:PORT, as an admin opens a static pinhole
+#   ptctl --fastpath br-lan IPv6
+#                            the fast path to [H1], who took the rule over IPv6
 #
 # The fast path takes answered flows only: H1 (H3) answers each flow first.
 # Every round measures every case once; a case's rate is its median. Rates
@@ -32,7 +38,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "fwd.sh: needs root (network namespaces, XDP)" >&2; exit 1; }
 # shellcheck disable=SC2034 # read by topology.sh
-PT_NS=ptfwd$$ TOPO_LAN3=1
+PT_NS=ptfwd$$ TOPO_LAN3=1 TOPO_V6=1
 # shellcheck source=../lib/topology.sh
 source tests/lib/topology.sh
 
@@ -45,8 +51,9 @@ if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ && $PACKETS =~ ^[1-9][0-9]*$ ]]; then
 fi
 BARE_PIN=/sys/fs/bpf/$PT_NS-fwd-bare
 CASES=("nft DNAT" "ptctl (stack)" "ptctl --fastpath br-lan" "ptctl --fastpath lan3"
-	"XDP redirect ceiling" "nft DNAT + pass XDP")
-NFT=0 STACK=1 FAST_BR=2 FAST_LAN3=3 CEIL=4 NFT_XDP=5
+	"XDP redirect ceiling" "nft DNAT + pass XDP" "kernel IPv6 forward"
+	"ptctl --fastpath br-lan IPv6")
+NFT=0 STACK=1 FAST_BR=2 FAST_LAN3=3 CEIL=4 NFT_XDP=5 NFT6=6 FAST6=7
 # Per case, over all rounds: rates (pps, one a round) and the rates W
 # offered, good and bad frames, the packets of the flows the kernel's
 # forward rule accepted (nft) or ptctl's XDP saw (ptctl), those XDP
@@ -55,13 +62,14 @@ RATES=() OFFERED=() GOOD=() BAD=() SEEN=() FAST=()
 
 # The holder's side of the warm-up: answers the first datagram of each of
 # FLOWS source ports, then exits (5 s at most). SO_RCVBUFFORCE (33): a burst
-# of 64 frames overflows the default buffer.
+# of 64 frames overflows the default buffer. One socket for both families.
 RESPONDER='
 import socket, sys
 port, flows = int(sys.argv[1]), int(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
 s.setsockopt(socket.SOL_SOCKET, 33, 1 << 22)
-s.bind(("", port))
+s.bind(("::", port))
 s.settimeout(5)
 answered = set()
 while len(answered) < flows:
@@ -109,16 +117,23 @@ xdp_counts() {
 	done | paste -sd ' '
 }
 
-# measure CASE CNT_NS EXPECT_DST TTL: one run, counted on CNT_NS's eth0.
+# to ADDR: the source and destination of W's frames that R forwards to ADDR,
+# of ADDR's family: over IPv4 to R's WAN address (NAT), over IPv6 to ADDR
+# itself (no NAT).
+to() { [[ $1 == *:* ]] && echo "$W6 $1" || echo "$W $R_WAN"; }
+
+# measure CASE CNT_NS EXPECT_DST TTL: one run (to EXPECT_DST: see to),
+# counted on CNT_NS's eth0.
 measure() {
-	local c=$1 out n good bad secs seen0 fast0 seen1 fast1
+	local c=$1 out n good bad secs seen0 fast0 seen1 fast1 src dst
+	read -r src dst < <(to "$3")
 	read -r seen0 fast0 < <(xdp_counts)
-	out=$(taskset -c 0 "$FWD" run "$NS_W" eth0 "$R_MAC" "$W" "$R_WAN" "$PORT" "$FLOWS" \
+	out=$(taskset -c 0 "$FWD" run "$NS_W" eth0 "$R_MAC" "$src" "$dst" "$PORT" "$FLOWS" \
 		"$PACKETS" "$2" eth0 "$3" "$4") || return 1
 	read -r seen1 fast1 < <(xdp_counts)
 	read -r n good bad secs <<<"$out"
 	if [ "$good" -eq 0 ]; then
-		echo "no frame arrived forwarded right; $bad forwarded wrongly (address, TTL, checksum)" >&2
+		echo "no frame arrived forwarded right; $bad forwarded wrongly (address, TTL or hop limit, checksum)" >&2
 		return 1
 	fi
 	RATES[c]+=" $(awk -v g="$good" -v s="$secs" 'BEGIN { printf "%.0f", g / s }')"
@@ -127,17 +142,19 @@ measure() {
 	SEEN[c]=$((${SEEN[c]:-0} + seen1 - seen0)) FAST[c]=$((${FAST[c]:-0} + fast1 - fast0))
 }
 
-# nft_dnat on|off CASE: the static forward of PORT to H1 (the DNAT, and the
-# forward rule the firewall needs for it), added, or removed by handle; the
-# packets its forward rule accepted go to CASE's SEEN.
+# nft_static on ip|ip6 / off CASE: the static forward of PORT to H1 as an
+# admin sets it up, added, or removed by handle: over IPv4 a DNAT and the
+# forward rule the firewall needs for it; over IPv6 (no NAT) the forward
+# rule alone, a pinhole. The packets its forward rule accepted go to CASE's SEEN.
 nft_add() { in_r nft -e -a add rule "$@" | sed -n 's/.*# handle \([0-9]*\)$/\1/p'; }
-nft_dnat() {
+nft_static() {
 	local n
 	if [ "$1" = on ]; then
-		DNAT_RULE=$(nft_add ip ptnat prerouting iifname wan0 udp dport $PORT dnat to "$H1")
-		ACCEPT_RULE=$(nft_add inet ptfw forward iifname wan0 ip daddr "$H1" udp dport $PORT \
-			counter accept)
-		[ -n "$DNAT_RULE" ] && [ -n "$ACCEPT_RULE" ]
+		[ "$2" = ip6 ] ||
+			DNAT_RULE=$(nft_add ip ptnat prerouting iifname wan0 udp dport $PORT dnat to "$H1")
+		ACCEPT_RULE=$(nft_add inet ptfw forward iifname wan0 "$2" daddr \
+			"$([ "$2" = ip6 ] && echo "$H1_6" || echo "$H1")" udp dport $PORT counter accept)
+		[ -n "$ACCEPT_RULE" ] && { [ "$2" = ip6 ] || [ -n "$DNAT_RULE" ]; }
 		return
 	fi
 	if [ -n "$ACCEPT_RULE" ]; then
@@ -150,20 +167,27 @@ nft_dnat() {
 	DNAT_RULE='' ACCEPT_RULE=''
 }
 
-# The kernel's flows to PORT, so that no case inherits another's.
-ct_flush() { in_r conntrack -D -p udp --orig-port-dst $PORT >/dev/null 2>&1; return 0; }
+# The kernel's flows to PORT, of both families, so that no case inherits another's.
+ct_flush() {
+	local f
+	for f in ipv4 ipv6; do
+		in_r conntrack -D -f $f -p udp --orig-port-dst $PORT >/dev/null 2>&1
+	done
+	return 0
+}
 
-# ptctl_up HOST_NS [LAN]: ptctl on wan0 (the fast path to LAN), a rule
-# opening PORT, taken by that host as an application would: it sends to W
-# on the trigger port.
+# ptctl_up HOST_NS HOST [LAN]: ptctl on wan0 (the fast path to LAN), a
+# rule opening PORT, taken by that host as an application would: it sends
+# to W on the trigger port, over HOST's family (HOST: its address).
 ptctl_up() {
-	local _
-	quiet ptctl_r load wan0 --mode native ${2:+--fastpath "$2"} &&
+	local w=$W key=holder _
+	[[ $2 != *:* ]] || w=$W6 key=holder6
+	quiet ptctl_r load wan0 --mode native ${3:+--fastpath "$3"} &&
 		quiet ptctl_r add-rule bench --trigger udp:$TRIG_PORT --open udp:$PORT --timeout 10m ||
 		return 1
 	for _ in $(seq 20); do
-		ip netns exec "$1" bash -c "echo go > /dev/udp/$W/$TRIG_PORT"
-		ptctl_r -j list | grep -q '"state":"active"' && return 0
+		ip netns exec "$1" bash -c "echo go > /dev/udp/$w/$TRIG_PORT"
+		ptctl_r -j list | grep -q "\"$key\":\"$2\"" && return 0
 		sleep 0.05
 	done
 	echo "the rule did not trigger" >&2
@@ -172,10 +196,12 @@ ptctl_up() {
 
 ptctl_down() { [ ! -e "$(r_pins)" ] || quiet ptctl_r unload wan0; }
 
-# warm HOST_NS: every flow opened and answered by the holder, the fast
-# path's condition: a frame a flow, every 0.1 s, until each has its answers.
+# warm HOST_NS HOST: every flow (of HOST's family, as measure sends them)
+# opened and answered by the holder, the fast path's condition: a frame a
+# flow, every 0.1 s, until each has its answers.
 warm() {
-	local ns=$1 pid _
+	local ns=$1 pid src dst _
+	read -r src dst < <(to "$2")
 	ip netns exec "$ns" python3 -c "$RESPONDER" $PORT $FLOWS 2>/dev/null &
 	pid=$!
 	for _ in $(seq 40); do
@@ -184,7 +210,7 @@ warm() {
 	done
 	for _ in $(seq 30); do
 		kill -0 "$pid" 2>/dev/null || break
-		"$FWD" send "$NS_W" eth0 "$R_MAC" "$W" "$R_WAN" $PORT $FLOWS $FLOWS || break
+		"$FWD" send "$NS_W" eth0 "$R_MAC" "$src" "$dst" $PORT $FLOWS $FLOWS || break
 		sleep 0.1
 	done
 	wait "$pid" || { echo "the holder did not answer every flow" >&2; return 1; }
@@ -192,34 +218,42 @@ warm() {
 
 case_nft() {
 	local rc
-	nft_dnat on && measure $NFT "$NS_H1" "$H1" 63
+	nft_static on ip && measure $NFT "$NS_H1" "$H1" 63
 	rc=$?
-	nft_dnat off $NFT
+	nft_static off $NFT
+	return $rc
+}
+
+case_nft6() {
+	local rc
+	nft_static on ip6 && measure $NFT6 "$NS_H1" "$H1_6" 63
+	rc=$?
+	nft_static off $NFT6
 	return $rc
 }
 
 case_nft_xdp() {
 	local rc
 	quiet in_r ip link set wan0 xdpdrv obj build/bench_empty.bpf.o sec xdp &&
-		nft_dnat on && measure $NFT_XDP "$NS_H1" "$H1" 63
+		nft_static on ip && measure $NFT_XDP "$NS_H1" "$H1" 63
 	rc=$?
-	nft_dnat off $NFT_XDP
+	nft_static off $NFT_XDP
 	in_r ip link set wan0 xdpdrv off
 	return $rc
 }
 
 case_stack() {
 	local rc
-	ptctl_up "$NS_H1" && measure $STACK "$NS_H1" "$H1" 63
+	ptctl_up "$NS_H1" "$H1" && measure $STACK "$NS_H1" "$H1" 63
 	rc=$?
 	ptctl_down
 	return $rc
 }
 
-# case_fast CASE HOST_NS HOST LAN
+# case_fast CASE HOST_NS HOST LAN: over IPv6 when HOST is an IPv6 address.
 case_fast() {
 	local rc
-	ptctl_up "$2" "$4" && warm "$2" && measure "$1" "$2" "$3" 63
+	ptctl_up "$2" "$3" "$4" && warm "$2" "$3" && measure "$1" "$2" "$3" 63
 	rc=$?
 	ptctl_down
 	return $rc
@@ -245,6 +279,8 @@ run_case() {
 	"$FAST_LAN3") case_fast "$1" "$NS_H3" "$H3" lan3 ;;
 	"$CEIL") case_ceiling ;;
 	"$NFT_XDP") case_nft_xdp ;;
+	"$NFT6") case_nft6 ;;
+	"$FAST6") case_fast "$1" "$NS_H1" "$H1_6" br-lan ;;
 	esac
 }
 
@@ -257,9 +293,9 @@ goal() {
 	local r
 	r=$(ratio "$2" "$3")
 	if awk -v r="$r" -v m="$4" 'BEGIN { exit !(r >= m) }'; then
-		printf '  %-48s %5sx  met\n' "$1" "$r"
+		printf '  %-54s %5sx  met\n' "$1" "$r"
 	else
-		printf '  %-48s %5sx  NOT MET\n' "$1" "$r"
+		printf '  %-54s %5sx  NOT MET\n' "$1" "$r"
 	fi
 }
 
@@ -268,8 +304,8 @@ path() {
 	local c=$1 seen=${SEEN[$1]:-0} fast=${FAST[$1]:-0} good=${GOOD[$1]} pct
 	pct=$(awk -v f="$fast" -v s="$seen" 'BEGIN { printf "%.1f", s ? 100 * f / s : 0 }')
 	case $c in
-	"$NFT" | "$NFT_XDP")
-		echo "no ptctl; the kernel: $seen packets accepted by the forward rule of the DNAT"
+	"$NFT" | "$NFT_XDP" | "$NFT6")
+		echo "no ptctl; the kernel: $seen packets accepted by the static forward's rule"
 		[ "$seen" -ge "$good" ] ;;
 	"$CEIL") echo "no ptctl; fwd_bare redirected them" ;;
 	"$STACK")
@@ -286,29 +322,30 @@ report() {
 	for c in "${!CASES[@]}"; do med[c]=$(median <<<"${RATES[c]}"); done
 	nft=${med[NFT]} ceil=${med[CEIL]} offered=$(median <<<"${OFFERED[*]}")
 	echo
-	echo "Forwarding, W -> R -> LAN host: $FLOWS UDP flows, 60-byte frames," \
+	echo "Forwarding, W -> R -> LAN host: $FLOWS UDP flows, 60-byte frames (IPv6: 80)," \
 		"$PACKETS a run offered at ~$(kpps "$offered")pps, median of $ROUNDS rounds"
-	printf '  %-24s %10s %8s %8s %8s %11s %5s\n' case pps ns/pkt "x nft" "x ceil" good bad
+	printf '  %-28s %10s %8s %8s %8s %11s %5s\n' case pps ns/pkt "x nft" "x ceil" good bad
 	for c in "${!CASES[@]}"; do
-		printf '  %-24s %10s %8s %8s %8s %11s %5s\n' "${CASES[c]}" "${med[c]}" \
+		printf '  %-28s %10s %8s %8s %8s %11s %5s\n' "${CASES[c]}" "${med[c]}" \
 			"$(awk -v p="${med[c]}" 'BEGIN { printf "%.0f", 1e9 / p }')" \
 			"$(ratio "${med[c]}" "$nft")" "$(ratio "${med[c]}" "$ceil")" "${GOOD[c]}" "${BAD[c]}"
 	done
 	awk -v c="$ceil" -v o="$offered" 'BEGIN { exit !(c >= 0.9 * o) }' &&
 		echo "Note: the ceiling is close to what W offers: W's rate may limit it"
 	echo "Paths taken (ptctl stats, nft counter; all rounds):"
-	pad=$(printf '\n%27s' '')
+	pad=$(printf '\n%31s' '')
 	for c in "${!CASES[@]}"; do
 		if what=$(path "$c"); then
-			printf '  %-24s %s\n' "${CASES[c]}" "${what//$'\n'/$pad}"
+			printf '  %-28s %s\n' "${CASES[c]}" "${what//$'\n'/$pad}"
 		else
-			printf '  %-24s %s: NOT THE PATH CLAIMED\n' "${CASES[c]}" "${what//$'\n'/$pad}"
+			printf '  %-28s %s: NOT THE PATH CLAIMED\n' "${CASES[c]}" "${what//$'\n'/$pad}"
 			ok=1
 		fi
 	done
 	echo "Goals:"
 	goal "ptctl --fastpath br-lan >= 4x nft DNAT" "${med[FAST_BR]}" "$nft" 4
 	goal "ptctl --fastpath lan3 >= 4x nft DNAT" "${med[FAST_LAN3]}" "$nft" 4
+	goal "ptctl --fastpath br-lan IPv6 >= 4x kernel IPv6 forward" "${med[FAST6]}" "${med[NFT6]}" 4
 	goal "ptctl --fastpath br-lan >= 0.6x the ceiling" "${med[FAST_BR]}" "$ceil" 0.6
 	goal "ptctl --fastpath lan3 >= 0.6x the ceiling" "${med[FAST_LAN3]}" "$ceil" 0.6
 	goal "ptctl (stack) >= 0.95x nft DNAT" "${med[STACK]}" "$nft" 0.95
@@ -318,7 +355,7 @@ report() {
 	for c in "${!CASES[@]}"; do
 		[ "${BAD[c]}" -eq 0 ] && continue
 		echo "WARNING: ${CASES[c]}: ${BAD[c]} frames arrived wrongly forwarded" \
-			"(address, TTL or checksum): this measurement is invalid" >&2
+			"(address, TTL or hop limit, checksum): this measurement is invalid" >&2
 		ok=1
 	done
 	[ "$ok" -eq 0 ] || echo "fwd.sh: the measurement is invalid (see above)" >&2
@@ -330,7 +367,8 @@ main() {
 	setup || { echo "fwd.sh: cannot set up the router" >&2; return 1; }
 	echo
 	echo "Forwarding rate, W -> R -> LAN host, kpps per round"
-	echo "(nft DNAT, ptctl stack, fast path br-lan, fast path lan3, ceiling, nft + pass XDP):"
+	echo "(nft DNAT, ptctl stack, fast path br-lan, fast path lan3, ceiling, nft + pass XDP," \
+		"kernel IPv6, fast path br-lan IPv6):"
 	for r in $(seq "$ROUNDS"); do
 		line=
 		for c in "${!CASES[@]}"; do
