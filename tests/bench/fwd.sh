@@ -216,19 +216,12 @@ warm() {
 	wait "$pid" || { echo "the holder did not answer every flow" >&2; return 1; }
 }
 
+# case_nft CASE ip|ip6 HOST: the kernel forwarding to HOST (H1's address of that family).
 case_nft() {
 	local rc
-	nft_static on ip && measure $NFT "$NS_H1" "$H1" 63
+	nft_static on "$2" && measure "$1" "$NS_H1" "$3" 63
 	rc=$?
-	nft_static off $NFT
-	return $rc
-}
-
-case_nft6() {
-	local rc
-	nft_static on ip6 && measure $NFT6 "$NS_H1" "$H1_6" 63
-	rc=$?
-	nft_static off $NFT6
+	nft_static off "$1"
 	return $rc
 }
 
@@ -273,13 +266,13 @@ case_ceiling() {
 run_case() {
 	ct_flush
 	case $1 in
-	"$NFT") case_nft ;;
+	"$NFT") case_nft "$1" ip "$H1" ;;
 	"$STACK") case_stack ;;
 	"$FAST_BR") case_fast "$1" "$NS_H1" "$H1" br-lan ;;
 	"$FAST_LAN3") case_fast "$1" "$NS_H3" "$H3" lan3 ;;
 	"$CEIL") case_ceiling ;;
 	"$NFT_XDP") case_nft_xdp ;;
-	"$NFT6") case_nft6 ;;
+	"$NFT6") case_nft "$1" ip6 "$H1_6" ;;
 	"$FAST6") case_fast "$1" "$NS_H1" "$H1_6" br-lan ;;
 	esac
 }
