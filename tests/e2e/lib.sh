@@ -119,11 +119,25 @@ tcp_exchange() {
 	same_reply
 }
 
-# udp_exchange WHO ADDR PORT TAG [SIZE]: the same over UDP, in 1000-byte
-# datagrams, waiting 1 s after the last one for the echo. The first one goes
-# alone: socat's UDP-LISTEN forks a server per peer on it, and a datagram
-# that comes before that child is ready gets a second child (a second tag).
+# next_udp_port: a source port no UDP client of this run has used (42000
+# up, below the ephemeral ports). Socat's UDP-LISTEN server answers each
+# peer with a child of its own that lives on for 5 s: a client the kernel
+# gave a port an exchange used just before would talk to that child, which
+# echoes without the tag line (and to a former holder's conntrack entry).
+next_udp_port() {
+	local n
+	n=$(cat "$TMP/udp_port" 2>/dev/null || echo 42000)
+	echo $((n + 1)) >"$TMP/udp_port"
+	echo "$n"
+}
+
+# udp_exchange WHO ADDR PORT TAG [SIZE]: the same over UDP, from a port of
+# its own (next_udp_port) unless $SPORT is set, in 1000-byte datagrams,
+# waiting 1 s after the last one for the echo. The first one goes alone:
+# socat's UDP-LISTEN forks a server per peer on it, and a datagram that
+# comes before that child is ready gets a second child (a second tag).
 udp_exchange() {
+	local SPORT=${SPORT:-$(next_udp_port)}
 	payload "${5:-$UDP_SIZE}" "$4"
 	{ head -c 1000 "$TMP/payload"; sleep 0.2; tail -c +1001 "$TMP/payload"; } |
 		in_who "$1" timeout 10 socat -b1000 -t1 - "UDP:$2:$3$(src_port_opts)" \
