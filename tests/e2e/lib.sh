@@ -181,15 +181,31 @@ same_lines() {
 	same_reply
 }
 
+# session_lines N RAN: "line 1", "line 2"... one every 0.5 s: N/2 of them,
+# on while file RAN is missing (120 more at most), then the other half;
+# how many in all goes to RAN.n.
+session_lines() {
+	local i=0 more=0
+	while ((i < $1 + more)); do
+		echo "line $((++i))"
+		sleep 0.5
+		((i <= $1 / 2 || more >= 120)) || [ -e "$2" ] || more=$((more + 1))
+	done
+	echo "$i" >"$2.n"
+}
+
 # tcp_session WHO ADDR PORT TAG LINES [CMD...]: one TCP connection carrying a
-# line every 0.5 s, echoed back; CMD runs once half of them came back. All
+# line every 0.5 s, echoed back; CMD runs once half of them came back, and
+# the lines go on while it runs, however long (a `ptctl load` on a loaded
+# machine): the session spans it, its traffic keeps the rule open. All
 # lines must return: the connection lived to the end.
 tcp_session() {
-	local who=$1 addr=$2 port=$3 tag=$4 n=$5 pid hook_err=
+	local who=$1 addr=$2 port=$3 tag=$4 n=$5 pid hook_err="" ran=$TMP/session.ran
 	shift 5
-	{ echo "$tag"; seq -f "line %g" "$n"; } >"$TMP/expect"
-	paced_lines "$n" |
-		in_who "$who" timeout $((n + 10)) socat -t3 - "TCP:$addr:$port,connect-timeout=1" \
+	rm -f "$ran" "$ran.n"
+	[ $# -gt 0 ] || : >"$ran"
+	session_lines "$n" "$ran" |
+		in_who "$who" timeout $((n + 70)) socat -t3 - "TCP:$addr:$port,connect-timeout=1" \
 			>"$TMP/reply" 2>"$TMP/client.err" &
 	pid=$!
 	if [ $# -gt 0 ]; then
@@ -198,8 +214,10 @@ tcp_session() {
 		elif ! "$@"; then
 			hook_err="'$*' failed${DETAIL:+: $DETAIL}"
 		fi
+		: >"$ran"
 	fi
 	wait "$pid"
+	{ echo "$tag"; seq -f "line %g" "$(cat "$ran.n" 2>/dev/null || echo "$n")"; } >"$TMP/expect"
 	same_reply || return 1
 	[ -z "$hook_err" ] || { DETAIL=$hook_err; return 1; }
 }
