@@ -15,6 +15,8 @@
 #      from a temporary (privacy) address: the pinhole is to that address
 #   V5 the router's own IPv6 traffic and the replies of WAN-initiated IPv6
 #      flows (from a trigger port) never trigger
+#   V6 a host's ULA counts as its global address does: its trigger from it
+#      opens the pinhole to it
 # Sourced by run.sh after scenarios.sh; the first scenario of a run to start
 # adds the rules and the servers (v6_setup).
 
@@ -180,10 +182,38 @@ s_v6_never() {
 	need "v6voice held by H1" holder6_is v6voice "$H1_6"
 }
 
+# ula on|off: a ULA prefix on the LAN beside the global one (H1 fd00:77::10),
+# which W routes to R, as a site network routing its ULAs would.
+ULA_NET=fd00:77:: H1_ULA=fd00:77::10
+ula() {
+	local op=add
+	[ "$1" = on ] || op=del
+	in_r ip addr $op "${ULA_NET}1/64" dev br-lan nodad &&
+		in_h1 ip addr $op "$H1_ULA/64" dev eth0 nodad &&
+		in_w ip -6 route $op "$ULA_NET/64" via "$R_WAN6"
+}
+
+v6_ula_holder() {
+	BIND="[$H1_ULA]" need "H1's UDP server on its ULA" serve h1 udp6 5601 h1 30 || return 1
+	expect_fail "TCP W -> [$H1_ULA]:5600 before a trigger" tcp_exchange w "[$H1_ULA]" 5600 h1 || return 1
+	need "H1 triggers v6call from its ULA" in_h1 timeout 5 socat -u - \
+		"TCP:[$W6]:6680,bind=[$H1_ULA],connect-timeout=1" <<<trigger || return 1
+	need "v6call held by H1's ULA" holder6_is v6call "$H1_ULA" || return 1
+	v6_reaches h1 "$H1_ULA" || return 1
+	expect_fail "TCP W -> [$H1_6]:5600, H1's global address" tcp_exchange w "[$H1_6]" 5600 h1
+}
+
+# 6. A ULA is a LAN host's address like any other: the holder, the pinhole to it.
+s_v6_ula() {
+	need "IPv6 rules and servers" v6_setup || return 1
+	around "ula on" "ula off" v6_ula_holder
+}
+
 V6_SCENARIOS=(
 	"V1 IPv6 closed before a trigger, a pinhole to H1 after it:s_v6_trigger"
 	"V2 IPv6 a second host's trigger is a conflict:s_v6_conflict"
 	"V3 IPv6 a rule's IPv4 and IPv6 holders are independent:s_v6_families"
 	"V4 IPv6 idle for the timeout, closed:s_v6_timeout"
 	"V5 IPv6 the router's own traffic and WAN-initiated replies never trigger:s_v6_never"
+	"V6 IPv6 a host's ULA holds a rule as its global address does:s_v6_ula"
 )

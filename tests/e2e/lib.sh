@@ -73,15 +73,17 @@ bg_stop() {
 	wait_for 3 not_running "$pid"
 }
 
-listening() { in_who "$1" ss -Hln"${2:0:1}" "sport = :$3" | grep -q .; }
+listening() { in_who "$1" ss -Hln"${2:0:1}" "src ${BIND:-*}:$3" | grep -q .; }
 
 # serve WHO PROTO PORT TAG [LIFE]: a server answering "TAG\n", then echoing
 # what it gets, so a reply tells which host answered and proves the data
 # made the trip both ways intact. Returns once it listens. PROTO tcp or udp
-# listens on IPv4, tcp6 or udp6 on IPv6 only (beside an IPv4 one).
+# listens on IPv4, tcp6 or udp6 on IPv6 only (beside an IPv4 one); on the
+# address $BIND alone if set (a UDP server answers from the address it was
+# reached at only so).
 serve() {
 	local who=$1 proto=$2 port=$3 tag=$4 life=${5:-$SERVER_LIFE} listen
-	listen=${proto^^}-LISTEN:$port,reuseaddr,fork
+	listen=${proto^^}-LISTEN:$port,reuseaddr,fork${BIND:+,bind=$BIND}
 	[[ $proto == *6 ]] && listen+=,ipv6only=1
 	in_who "$who" timeout "$life" socat -b1000 -T5 "$listen" \
 		SYSTEM:"echo $tag; exec cat" >/dev/null 2>&1 &

@@ -28,7 +28,7 @@
 #   9  ptctl load again (upgrade) keeps rules, holders, an open session
 #   10 del-rule spares the other rules; unload leaves no program, no pin
 # Every scenario runs in the fast run too: behaviour must not change with the
-# fast path. hostile.sh adds H1-H3, nat.sh N1-N6 and ipv6.sh V1-V5 (the
+# fast path. hostile.sh adds H1-H3, nat.sh N1-N6 and ipv6.sh V1-V6 (the
 # router is dual-stack) to every run, fast.sh F1-F8 to fast runs.
 # Prints PASS:/FAIL: per scenario and "e2e: N passed, N failed".
 # E2E_RUNS="native:nat" (MODE:LAN[:fast], LAN nat or routed, fast for
