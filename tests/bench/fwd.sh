@@ -117,10 +117,12 @@ xdp_counts() {
 	done | paste -sd ' '
 }
 
+is_ip6() { [[ $1 == *:* ]]; }
+
 # to ADDR: the source and destination of W's frames that R forwards to ADDR,
 # of ADDR's family: over IPv4 to R's WAN address (NAT), over IPv6 to ADDR
 # itself (no NAT).
-to() { [[ $1 == *:* ]] && echo "$W6 $1" || echo "$W $R_WAN"; }
+to() { is_ip6 "$1" && echo "$W6 $1" || echo "$W $R_WAN"; }
 
 # measure CASE CNT_NS EXPECT_DST TTL: one run (to EXPECT_DST: see to),
 # counted on CNT_NS's eth0.
@@ -142,19 +144,23 @@ measure() {
 	SEEN[c]=$((${SEEN[c]:-0} + seen1 - seen0)) FAST[c]=$((${FAST[c]:-0} + fast1 - fast0))
 }
 
-# nft_static on ip|ip6 / off CASE: the static forward of PORT to H1 as an
-# admin sets it up, added, or removed by handle: over IPv4 a DNAT and the
-# forward rule the firewall needs for it; over IPv6 (no NAT) the forward
-# rule alone, a pinhole. The packets its forward rule accepted go to CASE's SEEN.
+# nft_static on HOST / off CASE: the static forward of PORT to HOST (H1's
+# address of a family) as an admin sets it up, added, or removed by handle:
+# over IPv4 a DNAT and the forward rule the firewall needs for it; over IPv6
+# (no NAT) the forward rule alone, a pinhole. The packets its forward rule
+# accepted go to CASE's SEEN.
 nft_add() { in_r nft -e -a add rule "$@" | sed -n 's/.*# handle \([0-9]*\)$/\1/p'; }
 nft_static() {
-	local n
+	local n family=ip
 	if [ "$1" = on ]; then
-		[ "$2" = ip6 ] ||
-			DNAT_RULE=$(nft_add ip ptnat prerouting iifname wan0 udp dport $PORT dnat to "$H1")
-		ACCEPT_RULE=$(nft_add inet ptfw forward iifname wan0 "$2" daddr \
-			"$([ "$2" = ip6 ] && echo "$H1_6" || echo "$H1")" udp dport $PORT counter accept)
-		[ -n "$ACCEPT_RULE" ] && { [ "$2" = ip6 ] || [ -n "$DNAT_RULE" ]; }
+		if is_ip6 "$2"; then
+			family=ip6
+		else
+			DNAT_RULE=$(nft_add ip ptnat prerouting iifname wan0 udp dport $PORT dnat to "$2")
+		fi
+		ACCEPT_RULE=$(nft_add inet ptfw forward iifname wan0 $family daddr "$2" udp dport $PORT \
+			counter accept)
+		[ -n "$ACCEPT_RULE" ] && { [ $family = ip6 ] || [ -n "$DNAT_RULE" ]; }
 		return
 	fi
 	if [ -n "$ACCEPT_RULE" ]; then
@@ -181,7 +187,7 @@ ct_flush() {
 # to W on the trigger port, over HOST's family (HOST: its address).
 ptctl_up() {
 	local w=$W key=holder _
-	[[ $2 != *:* ]] || w=$W6 key=holder6
+	! is_ip6 "$2" || w=$W6 key=holder6
 	quiet ptctl_r load wan0 --mode native ${3:+--fastpath "$3"} &&
 		quiet ptctl_r add-rule bench --trigger udp:$TRIG_PORT --open udp:$PORT --timeout 10m ||
 		return 1
@@ -216,10 +222,10 @@ warm() {
 	wait "$pid" || { echo "the holder did not answer every flow" >&2; return 1; }
 }
 
-# case_nft CASE ip|ip6 HOST: the kernel forwarding to HOST (H1's address of that family).
+# case_nft CASE HOST: the kernel forwarding to HOST (H1's address of a family).
 case_nft() {
 	local rc
-	nft_static on "$2" && measure "$1" "$NS_H1" "$3" 63
+	nft_static on "$2" && measure "$1" "$NS_H1" "$2" 63
 	rc=$?
 	nft_static off "$1"
 	return $rc
@@ -228,7 +234,7 @@ case_nft() {
 case_nft_xdp() {
 	local rc
 	quiet in_r ip link set wan0 xdpdrv obj build/bench_empty.bpf.o sec xdp &&
-		nft_static on ip && measure $NFT_XDP "$NS_H1" "$H1" 63
+		nft_static on "$H1" && measure $NFT_XDP "$NS_H1" "$H1" 63
 	rc=$?
 	nft_static off $NFT_XDP
 	in_r ip link set wan0 xdpdrv off
@@ -266,13 +272,13 @@ case_ceiling() {
 run_case() {
 	ct_flush
 	case $1 in
-	"$NFT") case_nft "$1" ip "$H1" ;;
+	"$NFT") case_nft "$1" "$H1" ;;
 	"$STACK") case_stack ;;
 	"$FAST_BR") case_fast "$1" "$NS_H1" "$H1" br-lan ;;
 	"$FAST_LAN3") case_fast "$1" "$NS_H3" "$H3" lan3 ;;
 	"$CEIL") case_ceiling ;;
 	"$NFT_XDP") case_nft_xdp ;;
-	"$NFT6") case_nft "$1" ip6 "$H1_6" ;;
+	"$NFT6") case_nft "$1" "$H1_6" ;;
 	"$FAST6") case_fast "$1" "$NS_H1" "$H1_6" br-lan ;;
 	esac
 }

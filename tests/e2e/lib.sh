@@ -167,13 +167,19 @@ trigger() {
 
 count_lines() { [ "$(wc -l <"$1")" -ge "$2" ]; }
 
-# paced_lines N: "line 1" .. "line N", one every 0.5 s.
+# paced_lines N [RAN]: "line 1" .. "line N", one every 0.5 s. With RAN:
+# past half of them, on while file RAN is missing (120 more at most), then
+# the other half; how many in all goes to RAN.n.
 paced_lines() {
-	local i
-	for ((i = 1; i <= $1; i++)); do
-		echo "line $i"
+	local i=0 more=0
+	while ((i < $1 + more)); do
+		echo "line $((++i))"
 		sleep 0.5
+		if [ -n "${2:-}" ] && ((i > $1 / 2 && more < 120)) && [ ! -e "$2" ]; then
+			more=$((more + 1))
+		fi
 	done
+	[ -z "${2:-}" ] || echo "$i" >"$2.n"
 }
 
 # same_lines FILE N: FILE holds exactly "line 1" .. "line N".
@@ -181,19 +187,6 @@ same_lines() {
 	seq -f "line %g" "$2" >"$TMP/expect"
 	cp "$1" "$TMP/reply"
 	same_reply
-}
-
-# session_lines N RAN: "line 1", "line 2"... one every 0.5 s: N/2 of them,
-# on while file RAN is missing (120 more at most), then the other half;
-# how many in all goes to RAN.n.
-session_lines() {
-	local i=0 more=0
-	while ((i < $1 + more)); do
-		echo "line $((++i))"
-		sleep 0.5
-		((i <= $1 / 2 || more >= 120)) || [ -e "$2" ] || more=$((more + 1))
-	done
-	echo "$i" >"$2.n"
 }
 
 # tcp_session WHO ADDR PORT TAG LINES [CMD...]: one TCP connection carrying a
@@ -205,8 +198,7 @@ tcp_session() {
 	local who=$1 addr=$2 port=$3 tag=$4 n=$5 pid hook_err="" ran=$TMP/session.ran
 	shift 5
 	rm -f "$ran" "$ran.n"
-	[ $# -gt 0 ] || : >"$ran"
-	session_lines "$n" "$ran" |
+	paced_lines "$n" ${1:+"$ran"} |
 		in_who "$who" timeout $((n + 70)) socat -t3 - "TCP:$addr:$port,connect-timeout=1" \
 			>"$TMP/reply" 2>"$TMP/client.err" &
 	pid=$!
