@@ -15,8 +15,9 @@
 #include "out.h"
 #include "pins.h"
 
-#define LOCK_NOTE_MS	1000  /* say we wait after this long ... */
-#define LOCK_GIVE_UP_MS 60000 /* ... and give up after this */
+#define LOCK_NOTE_MS	1000	   /* say we wait after this long ... */
+#define LOCK_GIVE_UP_MS 60000	   /* ... and give up after this */
+#define PF_KTHREAD	0x00200000 /* include/linux/sched.h: a kernel thread */
 
 static bool is_bpffs(const char *path)
 {
@@ -25,14 +26,43 @@ static bool is_bpffs(const char *path)
 	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
 }
 
-/* Same namespace of kind ns ("mnt", "net") as PID 1? */
+/* Is process pid a kernel thread (PF_KTHREAD in /proc/PID/stat's flags)? */
+static bool is_kthread(int pid)
+{
+	char path[32], buf[512], *end;
+	unsigned int flags;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the command name, whatever it holds: state, 5 numbers, flags. */
+	end = strrchr(buf, ')');
+	return end && sscanf(end + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) == 1 &&
+	       flags & PF_KTHREAD;
+}
+
+/*
+ * Same namespace of kind ns ("mnt", "net") as PID 1? Where PID 1 hides its
+ * namespaces (a sandbox's init may, even from root), kthreadd (PID 2 in the
+ * initial PID namespace) tells: kernel threads live in the initial ones.
+ */
 static bool ns_of_init(const char *ns)
 {
 	char self[64], init[64];
 	struct stat a, b;
+	int pid = 1;
 
-	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns);
 	snprintf(init, sizeof(init), "/proc/1/ns/%s", ns);
+	if (stat(init, &b) && errno == EACCES && is_kthread(2))
+		pid = 2;
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns);
+	snprintf(init, sizeof(init), "/proc/%d/ns/%s", pid, ns);
 	return !stat(self, &a) && !stat(init, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
@@ -53,19 +83,6 @@ int pt_bpffs_check(void)
 	if (is_bpffs(PT_BPFFS))
 		return 0;
 	return ns_of_init("mnt") ? 1 : private_mounts();
-}
-
-int pt_bpffs_ensure(void)
-{
-	if (is_bpffs(PT_BPFFS))
-		return 0;
-	if (!ns_of_init("mnt"))
-		return private_mounts();
-	if ((mkdir(PT_BPFFS, 0700) && errno != EEXIST) ||
-	    mount("bpf", PT_BPFFS, "bpf", 0, "mode=0700"))
-		return pt_error("bpffs is not mounted at %s and cannot be mounted: %s", PT_BPFFS,
-				strerror(errno));
-	return 0;
 }
 
 int pt_ns_root(char *buf)
@@ -120,6 +137,37 @@ static int lock_wait(int fd, const char *what)
 		usleep(10000);
 	}
 	return 0;
+}
+
+static int no_bpffs(void)
+{
+	return pt_error("bpffs is not mounted at %s and cannot be mounted: %s", PT_BPFFS,
+			strerror(errno));
+}
+
+/*
+ * Mounts bpffs under a lock on the directory it goes on: of two ptctl
+ * mounting it at once, the second would hide the first one's pins.
+ */
+int pt_bpffs_ensure(void)
+{
+	int fd, err = 0;
+
+	if (is_bpffs(PT_BPFFS))
+		return 0;
+	if (!ns_of_init("mnt"))
+		return private_mounts();
+	if (mkdir(PT_BPFFS, 0700) && errno != EEXIST)
+		return no_bpffs();
+	fd = open(PT_BPFFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return no_bpffs();
+	if (lock_wait(fd, PT_BPFFS))
+		err = -1;
+	else if (!is_bpffs(PT_BPFFS) && mount("bpf", PT_BPFFS, "bpf", 0, "mode=0700"))
+		err = no_bpffs();
+	close(fd);
+	return err;
 }
 
 int pt_lock(bool create, int *out)

@@ -8,7 +8,8 @@
 #     whose commands succeeded, the port indexes consistent with them;
 #   - pins of another ABI are refused by name, read by nobody (valgrind);
 #   - unload --force clears an interface whose pins are gone, and a load
-#     never takes another program's XDP hook.
+#     never takes another program's XDP hook;
+#   - loads that find no bpffs mount one, once.
 cd "$(dirname "$0")/../.." || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "Error: the integrity tests need root (netns, BPF)" >&2; exit 1; }
 [ -f build/bench_empty.bpf.o ] || { echo "Error: build/bench_empty.bpf.o (another tool's XDP program) missing: run make test" >&2; exit 1; }
@@ -198,4 +199,22 @@ out=$(ptctl_r load other 2>&1)
 check "load refuses its hook" [ "$out" = "Error: other already has an XDP program; ptctl needs the XDP hook" ]
 check "...and leaves that program attached" [ "$(xdp_id other)" = "$id" ]
 check "...and pins nothing" not test -e "$(r_root)"
+# --- No bpffs mounted: the loads that find none mount one ----------------------
+# In mount, PID and network namespaces of their own (the host's bpffs stays),
+# bpffs unmounted, four loads at once: one mount, all four loaded. (A second
+# mount would hide the pins of the loads before it.)
+bpffs_missing() {
+	local i loaded=0
+	for i in 1 2 3 4; do
+		ip link add "d$i" type veth peer name "p$i" && ip link set "d$i" up || return 1
+	done
+	while umount /sys/fs/bpf 2>/dev/null; do :; done
+	for i in 1 2 3 4; do "$PTCTL" load "d$i" --mode generic >/dev/null 2>&1 & done
+	for i in 1 2 3 4; do wait -n && loaded=$((loaded + 1)); done
+	for i in 1 2 3 4; do "$PTCTL" status --dev "d$i" >/dev/null || loaded=0; done
+	echo "$(awk '$5 == "/sys/fs/bpf" && $9 == "bpf"' /proc/self/mountinfo | wc -l) mount, $loaded loaded"
+}
+out=$(unshare --mount --pid --net --fork --mount-proc --propagation private \
+	bash -c "$(declare -f bpffs_missing); PTCTL=$PTCTL bpffs_missing")
+check "no bpffs: four loads at once mount one, and all load ($out)" [ "$out" = "1 mount, 4 loaded" ]
 report integrity
