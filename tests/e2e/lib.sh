@@ -11,6 +11,7 @@
 SERVER_LIFE=${SERVER_LIFE:-300} # seconds any background server may live (> a run)
 TCP_SIZE=16384                 # several segments: GSO/GRO see real work
 UDP_SIZE=3000                  # three datagrams of -b 1000: no IP fragments
+UDP_TOOL=tests/tools/udp.py    # its #! is Debian's python3
 
 in_who() { local who=$1; shift; "in_$who" "$@"; }
 
@@ -80,13 +81,21 @@ listening() { in_who "$1" ss -Hln"${2:0:1}" "src ${BIND:-*}:$3" | grep -q .; }
 # made the trip both ways intact. Returns once it listens. PROTO tcp or udp
 # listens on IPv4, tcp6 or udp6 on IPv6 only (beside an IPv4 one); on the
 # address $BIND alone if set (a UDP server answers from the address it was
-# reached at only so).
+# reached at only so). TCP: a socat child per connection; UDP: one process
+# that tags each peer's first datagram (socat's UDP-LISTEN,fork could start
+# two children for one peer when the first was slow to connect to it).
 serve() {
-	local who=$1 proto=$2 port=$3 tag=$4 life=${5:-$SERVER_LIFE} listen
-	listen=${proto^^}-LISTEN:$port,reuseaddr,fork${BIND:+,bind=$BIND}
-	[[ $proto == *6 ]] && listen+=,ipv6only=1
-	in_who "$who" timeout "$life" socat -b1000 -T5 "$listen" \
-		SYSTEM:"echo $tag; exec cat" >/dev/null 2>&1 &
+	local who=$1 proto=$2 port=$3 tag=$4 life=${5:-$SERVER_LIFE} listen addr=0.0.0.0
+	[[ $proto == *6 ]] && addr=::
+	addr=${BIND:-$addr} addr=${addr#[} addr=${addr%]}
+	if [[ $proto == udp* ]]; then
+		in_who "$who" "$UDP_TOOL" serve "$port" "$life" "$tag" "$addr" >/dev/null 2>&1 &
+	else
+		listen=${proto^^}-LISTEN:$port,reuseaddr,fork${BIND:+,bind=$BIND}
+		[[ $proto == *6 ]] && listen+=,ipv6only=1
+		in_who "$who" timeout "$life" socat -b1000 -T5 "$listen" \
+			SYSTEM:"echo $tag; exec cat" >/dev/null 2>&1 &
+	fi
 	wait_for 3 listening "$who" "$proto" "$port" || { DETAIL="no $proto server on $who:$port"; return 1; }
 }
 
@@ -122,10 +131,10 @@ tcp_exchange() {
 }
 
 # next_udp_port: a source port no UDP client of this run has used (42000
-# up, below the ephemeral ports). Socat's UDP-LISTEN server answers each
-# peer with a child of its own that lives on for 5 s: a client the kernel
-# gave a port an exchange used just before would talk to that child, which
-# echoes without the tag line (and to a former holder's conntrack entry).
+# up, below the ephemeral ports). The UDP server (serve) tags only a peer's
+# first datagram in 5 s: a client the kernel gave a port an exchange used
+# just before would get no tag line (and meet a former holder's conntrack
+# entry).
 next_udp_port() {
 	local n
 	n=$(cat "$TMP/udp_port" 2>/dev/null || echo 42000)
@@ -136,8 +145,7 @@ next_udp_port() {
 # udp_exchange WHO ADDR PORT TAG [SIZE]: the same over UDP, from a port of
 # its own (next_udp_port) unless $SPORT is set, in 1000-byte datagrams,
 # waiting 1 s after the last one for the echo. The first one goes alone:
-# socat's UDP-LISTEN forks a server per peer on it, and a datagram that
-# comes before that child is ready gets a second child (a second tag).
+# the others find its flow answered (the fast path takes them).
 udp_exchange() {
 	local SPORT=${SPORT:-$(next_udp_port)}
 	payload "${5:-$UDP_SIZE}" "$4"

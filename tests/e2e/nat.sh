@@ -26,7 +26,6 @@
 
 NAT_RULE="nat1 --trigger udp:27031 --open udp:5501-5504,tcp:5503 --timeout 120"
 PEER_RULE="peer1 --trigger udp:27032 --open udp:5505 --peer contacted --timeout 120"
-UDP_TOOL=tests/tools/udp.py # its #! is Debian's python3
 NAT_UPLOAD=300000 # bytes H1 sends W2 in N3
 
 # nat1 added once, held by H1.
