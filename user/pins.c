@@ -56,13 +56,11 @@ static bool ns_of_init(const char *ns)
 {
 	char self[64], init[64];
 	struct stat a, b;
-	int pid = 1;
 
 	snprintf(init, sizeof(init), "/proc/1/ns/%s", ns);
 	if (stat(init, &b) && errno == EACCES && is_kthread(2))
-		pid = 2;
+		snprintf(init, sizeof(init), "/proc/2/ns/%s", ns);
 	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns);
-	snprintf(init, sizeof(init), "/proc/%d/ns/%s", pid, ns);
 	return !stat(self, &a) && !stat(init, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 

@@ -335,13 +335,13 @@ static int test_run(const struct bench *b, const struct setup *s, const struct b
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
 		    .repeat = b->repeat);
 	__u32 want = c->hook == HOOK_XDP ? XDP_PASS : TC_ACT_OK;
+	double start;
 
 	/* As on the WAN interface: its routes and conntrack. */
 	o.ctx_in = c->hook == HOOK_XDP ? (void *)&xdp : (void *)&skb;
 	o.ctx_size_in = c->hook == HOOK_XDP ? sizeof(xdp) : sizeof(skb);
 
-	double start = now_ns();
-
+	start = now_ns();
 	if (bpf_prog_test_run_opts(fd, &o))
 		return fail("%s: BPF_PROG_TEST_RUN: %s", c->name, strerror(errno));
 	*ns = (now_ns() - start) / b->repeat;

@@ -199,6 +199,7 @@ out=$(ptctl_r load other 2>&1)
 check "load refuses its hook" [ "$out" = "Error: other already has an XDP program; ptctl needs the XDP hook" ]
 check "...and leaves that program attached" [ "$(xdp_id other)" = "$id" ]
 check "...and pins nothing" not test -e "$(r_root)"
+
 # --- No bpffs mounted: the loads that find none mount one ----------------------
 # In mount, PID and network namespaces of their own (the host's bpffs stays),
 # bpffs unmounted, four loads at once: one mount, all four loaded. (A second
