@@ -117,8 +117,6 @@ xdp_counts() {
 	done | paste -sd ' '
 }
 
-is_ip6() { [[ $1 == *:* ]]; }
-
 # to ADDR: the source and destination of W's frames that R forwards to ADDR,
 # of ADDR's family: over IPv4 to R's WAN address (NAT), over IPv6 to ADDR
 # itself (no NAT).

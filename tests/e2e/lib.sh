@@ -167,7 +167,7 @@ udp_send() {
 trigger() {
 	local to=${4:-$W}
 	if [ "$2" = tcp ]; then
-		tcp_exchange "$1" "$([[ $to == *:* ]] && echo "[$to]" || echo "$to")" "$3" w 64
+		tcp_exchange "$1" "$(is_ip6 "$to" && echo "[$to]" || echo "$to")" "$3" w 64
 	else
 		TO=$to udp_send "$1" "$3"
 	fi

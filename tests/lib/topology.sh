@@ -237,6 +237,9 @@ topo_up() {
 	return 1
 }
 
+# is_ip6 ADDR: ADDR is an IPv6 address.
+is_ip6() { [[ $1 == *:* ]]; }
+
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds or time is up.
 wait_for() {
 	local deadline=$((SECONDS + $1))

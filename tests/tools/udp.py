@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Whole UDP datagrams, for the end-to-end tests of ICMP errors and fragments.
+"""Whole UDP datagrams, for the end-to-end tests: their UDP server, and ICMP errors and fragments.
 
     udp.py echo PORT SECS             echo every datagram back, whole, for SECS
     udp.py serve PORT SECS TAG ADDR   the end-to-end tests' UDP server on ADDR
